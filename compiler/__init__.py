@@ -1,0 +1,1 @@
+"""The sitec compiler: analysis, discovery, rendering and the ``sitec`` CLI."""

@@ -1,0 +1,56 @@
+"""Make ``import flask`` resolve to this runtime.
+
+After :func:`install_flask_alias`, ``import flask`` and ``import flask.X`` give
+the very module objects of ``sitec.runtime`` and ``sitec.runtime.X``, so an
+unmodified Flask app, extension or test suite runs on the runtime. Real Flask is
+never imported, even when it is installed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+#: The submodules that ``flask.X`` maps to, as Flask 3.1 lays them out.
+SUBMODULES = (
+    "app",
+    "blueprints",
+    "cli",
+    "config",
+    "ctx",
+    "debughelpers",
+    "globals",
+    "helpers",
+    "json",
+    "json.provider",
+    "json.tag",
+    "logging",
+    "sessions",
+    "signals",
+    "templating",
+    "testing",
+    "typing",
+    "views",
+    "wrappers",
+)
+
+
+def install_flask_alias() -> None:
+    """Register ``sitec.runtime`` and its submodules as ``flask`` in ``sys.modules``.
+
+    Safe to call more than once. It raises ``RuntimeError`` when real Flask was
+    imported earlier in this process, because two frameworks would then share
+    one program and requests would see the wrong globals.
+    """
+    runtime = importlib.import_module("sitec.runtime")
+    existing = sys.modules.get("flask")
+    if existing is runtime:
+        return
+    if existing is not None:
+        raise RuntimeError(
+            "Flask was imported before sitec could alias it. Install the alias first:"
+            " call sitec.runtime.install_flask_alias() before importing the app."
+        )
+    sys.modules["flask"] = runtime
+    for name in SUBMODULES:
+        sys.modules[f"flask.{name}"] = importlib.import_module(f"sitec.runtime.{name}")

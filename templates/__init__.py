@@ -1,0 +1,1 @@
+"""Jinja templates the compiler generates code and configuration from."""
