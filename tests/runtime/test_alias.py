@@ -1,0 +1,153 @@
+"""install_flask_alias(), always exercised in a fresh subprocess so this process stays clean."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import sitec.runtime
+
+# The folder that holds the ``sitec`` package, for the child's import path.
+IMPORT_ROOT = str(Path(sitec.runtime.__file__).parents[2])
+
+
+def run_python(code: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (IMPORT_ROOT, env.get("PYTHONPATH", "")) if p)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+
+def assert_ok(result: subprocess.CompletedProcess[str]) -> None:
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("OK"), result.stdout
+
+
+def test_importing_the_runtime_does_not_install_the_alias() -> None:
+    assert_ok(
+        run_python(
+            """
+            import sys
+            import sitec.runtime
+            from sitec.runtime import Flask
+            assert "flask" not in sys.modules
+            assert not any(name.startswith("flask.") for name in sys.modules)
+            print("OK")
+            """
+        )
+    )
+
+
+def test_alias_gives_the_very_same_objects() -> None:
+    assert_ok(
+        run_python(
+            """
+            import importlib
+            import sys
+
+            import sitec.runtime
+            from sitec.runtime.alias import SUBMODULES
+
+            sitec.runtime.install_flask_alias()
+
+            import flask
+            import flask.json.provider
+            from flask import Flask, request, session, jsonify
+            from flask.json.tag import TaggedJSONSerializer
+            from flask.sessions import SecureCookieSessionInterface
+            from flask.globals import _cv_request
+
+            assert flask is sitec.runtime
+            assert flask.json.provider is sitec.runtime.json.provider
+            assert flask.json.provider.DefaultJSONProvider is (
+                sitec.runtime.json.provider.DefaultJSONProvider
+            )
+            assert Flask is sitec.runtime.Flask
+            assert request is sitec.runtime.request and session is sitec.runtime.session
+            assert jsonify is sitec.runtime.jsonify
+            assert TaggedJSONSerializer is sitec.runtime.json.tag.TaggedJSONSerializer
+            assert SecureCookieSessionInterface is (
+                sitec.runtime.sessions.SecureCookieSessionInterface
+            )
+            assert _cv_request is sitec.runtime.globals._cv_request
+            for name in SUBMODULES:
+                assert sys.modules["flask." + name] is sys.modules["sitec.runtime." + name], name
+                assert importlib.import_module("flask." + name) is (
+                    importlib.import_module("sitec.runtime." + name)
+                ), name
+
+            # An app written against "flask" runs on the runtime.
+            app = Flask("aliased")
+
+            @app.route("/")
+            def index():
+                return jsonify(module=type(request._get_current_object()).__module__)
+
+            body = app.test_client().get("/").get_json()
+            assert body == {"module": "sitec.runtime.wrappers"}, body
+            print("OK")
+            """
+        )
+    )
+
+
+def test_calling_it_twice_is_fine() -> None:
+    assert_ok(
+        run_python(
+            """
+            import sys
+            from sitec.runtime import install_flask_alias
+
+            install_flask_alias()
+            import flask
+            import flask.views
+            first = {k: v for k, v in sys.modules.items() if k.split(".")[0] == "flask"}
+            install_flask_alias()
+            second = {k: v for k, v in sys.modules.items() if k.split(".")[0] == "flask"}
+            assert first.keys() == second.keys()
+            assert all(first[k] is second[k] for k in first)
+            import flask as again
+            assert again is flask and flask.views is sys.modules["sitec.runtime.views"]
+            print("OK")
+            """
+        )
+    )
+
+
+def test_real_flask_imported_first_is_refused() -> None:
+    result = run_python(
+        """
+        import sys
+        import types
+
+        impostor = types.ModuleType("flask")
+        impostor.__file__ = "/site-packages/flask/__init__.py"
+        sys.modules["flask"] = impostor
+
+        from sitec.runtime import install_flask_alias
+
+        try:
+            install_flask_alias()
+        except RuntimeError as e:
+            print("refused:", e)
+        else:
+            raise SystemExit("the alias was installed over an imported flask")
+
+        # Nothing was half-installed.
+        assert sys.modules["flask"] is impostor
+        assert not any(name.startswith("flask.") for name in sys.modules)
+        print("OK")
+        """
+    )
+    assert_ok(result)
+    message = result.stdout.split("refused:", 1)[1]
+    assert "before" in message
+    assert "install_flask_alias()" in message
