@@ -1,7 +1,7 @@
 """A small publication built as an ordinary Flask app.
 
 It imports ``flask`` like any Flask app; under ``sitec`` that name is the
-sitec runtime. Run it with ``sitec --app example_site run``.
+sitec runtime. Build it with ``sitec build`` in ``example_site/``; serve it with ``sitec run``.
 """
 
 from __future__ import annotations

@@ -1,0 +1,91 @@
+"""Static analysis: decide, rule by rule, whether a page can depend on the request.
+
+``analyse_app(app, project_root)`` returns an :class:`AppAnalysis`: one
+:class:`~sitec.compiler.model.RouteAnalysis` per rule of ``app.url_map`` (a
+decision with ``file:line`` evidence), the literal ``url_for`` calls found in
+the project's Python and templates (for URL discovery), and each template's
+dependencies (for incremental builds).
+
+The modules, bottom up: :mod:`.reads` (what counts as a request read),
+:mod:`.pysource` (project files and ASTs), :mod:`.facts` (one function body),
+:mod:`.callgraph` (what a function reaches, and ``g``), :mod:`.templates`,
+:mod:`.hooks`, :mod:`.decide` (one rule) and :mod:`.urlfor`.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+
+from ..model import Evidence
+from ..model import RouteAnalysis
+from .callgraph import CallGraph
+from .decide import Decider
+from .decide import is_static_files
+from .pysource import ProjectFiles
+from .pysource import SourceCache
+from .templates import Templates
+from .urlfor import python_url_fors
+from .urlfor import template_url_fors
+
+if t.TYPE_CHECKING:
+    from sitec.runtime import Flask
+
+__all__ = ["AppAnalysis", "analyse_app"]
+
+
+@dataclass
+class AppAnalysis:
+    """Everything the analysis found, for discovery, rendering and the report."""
+
+    #: One per rule of ``app.url_map``, in ``iter_rules()`` order.
+    routes: list[RouteAnalysis]
+    #: ``(endpoint, values, where)`` of every literal ``url_for`` call, the
+    #: endpoint absolute.
+    url_for_calls: list[tuple[str, dict[str, t.Any], Evidence]] = field(default_factory=list)
+    #: Template name -> the templates it extends, includes or imports, transitively.
+    template_deps: dict[str, set[str]] = field(default_factory=dict)
+
+    def route_for(self, endpoint: str) -> list[RouteAnalysis]:
+        """The analyses of every rule of ``endpoint``."""
+        return [route for route in self.routes if route.endpoint == endpoint]
+
+
+def analyse_app(app: Flask, project_root: Path) -> AppAnalysis:
+    """Analyse every rule of ``app``; code under ``project_root`` is the user's."""
+    files = ProjectFiles(Path(project_root))
+    graph = CallGraph(files, SourceCache())
+    templates = Templates(app, graph)
+    decider = Decider(app, graph, templates)
+
+    rules = list(app.url_map.iter_rules())
+    roots = decider.hook_roots()
+    for rule in rules:
+        view = app.view_functions.get(rule.endpoint)
+        if view is not None and not is_static_files(rule.endpoint, view):
+            for root in decider.plan(view).roots:
+                roots.append(root.func)
+                graph.framework_called.add(root.func.obj)
+    graph.settle_g(roots)
+
+    routes = [decider.analyse(rule) for rule in rules]
+
+    view_files: dict[str, set[str]] = {}
+    for route in routes:
+        view = app.view_functions.get(route.endpoint)
+        if view is not None and "." in route.endpoint:
+            filename = decider.plan(view).filename
+            if filename:
+                view_files.setdefault(filename, set()).add(route.endpoint.rpartition(".")[0])
+    endpoints = set(app.view_functions)
+    calls = python_url_fors(graph, files, view_files, endpoints)
+    calls += template_url_fors(templates, decider.template_blueprints, endpoints)
+
+    deps = {name: templates.deps_of(name) for name in templates.all_names()}
+    for route in routes:
+        for name in route.templates:
+            if name not in deps:
+                deps[name] = templates.deps_of(name)
+    return AppAnalysis(routes, calls, deps)

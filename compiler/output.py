@@ -1,0 +1,481 @@
+"""The output folder: a new tree is staged beside it and swapped in only when complete.
+
+The build opens a :class:`StagedOutput` before rendering, writes each page's bytes (named by
+:mod:`sitec.compiler.paths`), the static folders and ``manifest.json`` into a staging folder
+next to OUT (``OUT.parent/.OUT.staging-xxxx``, so the swap is a rename on one file system),
+and calls :meth:`~StagedOutput.commit`. Leaving the ``with`` block any other way (an error,
+Ctrl-C) deletes the staging folder and leaves OUT as it was.
+
+Layout: ``OUT/public/`` is the static host root, ``OUT/manifest.json`` the build's contract.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import functools
+import hashlib
+import mimetypes
+import os
+import secrets
+import shutil
+import stat
+import sys
+import tempfile
+import typing as t
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+from urllib.parse import quote
+
+from werkzeug.utils import get_content_type
+
+from .manifest import MANIFEST_NAME
+from .manifest import dumps
+from .manifest import is_sitec_manifest
+from .model import WrittenFile
+from .paths import Headers
+from .paths import UnsafePath
+from .paths import check_file
+from .paths import recorded_headers
+
+PUBLIC = "public"
+
+#: Hidden names that ``copy_tree`` still copies: RFC 8615's ``/.well-known/``.
+KEPT_HIDDEN = frozenset({".well-known"})
+
+# The characters werkzeug leaves unquoted when it builds a URL, so static files' URLs are
+# spelled as the app's url_for would spell them.
+_URL_SAFE = "!$&'()*+,/:;=@"
+
+
+class OutputError(Exception):
+    """The output folder cannot be used or replaced; the message names it and why."""
+
+    def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
+        super().__init__(f"output folder {os.fspath(path)}: {reason}")
+        self.path = os.fspath(path)
+        self.reason = reason
+
+
+class PathCollision(Exception):
+    """Two URLs need the same path: one file (``file-collision``) or a file and a folder
+    (``folder-collision``). ``kind`` is the problem kind of :data:`model.PROBLEM_KINDS`."""
+
+    def __init__(self, kind: str, path: str, url: str, other_url: str | None, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.path = path
+        self.url = url
+        self.other_url = other_url
+
+
+@dataclass
+class CopiedTree:
+    """What :meth:`StagedOutput.copy_tree` copied, and what it left out and why."""
+
+    files: list[WrittenFile] = field(default_factory=list)
+    #: ``(path relative to the source folder, reason)``.
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def check_writable(out: str | os.PathLike[str]) -> None:
+    """Raise :class:`OutputError` unless a build can create and replace ``out``.
+
+    Called before rendering, so a bad ``-o`` fails in a second. It creates and removes a
+    probe folder where the staging folder will go, which also catches read-only file
+    systems and permissions that ``os.access`` misjudges (e.g. for root).
+    """
+    out = Path(out).absolute()
+    if out.exists() and not out.is_dir():
+        raise OutputError(out, "it is a file, not a folder")
+    place = out.parent
+    while not place.exists() and place != place.parent:
+        place = place.parent
+    if not place.is_dir():
+        raise OutputError(out, f"{place} is a file, so no folder can be made under it")
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".sitec-probe-", dir=place))
+    except OSError as e:
+        raise OutputError(out, f"cannot write in {place}: {e.strerror}") from None
+
+
+def check_replaceable(
+    out: str | os.PathLike[str], *, project_root: str | os.PathLike[str] | None, force: bool
+) -> None:
+    """Raise :class:`OutputError` when replacing ``out`` could destroy something else.
+
+    Never replaced, even with ``force``: the file system root, the home folder, the project
+    folder, or any folder containing one of them. Without ``force``, a non-empty folder
+    that has no sitec ``manifest.json`` is not replaced either.
+    """
+    out = Path(out).resolve()
+    protected = [(Path(out.anchor), "the file system root"), (Path.home(), "your home folder")]
+    if project_root is not None:
+        protected.append((Path(project_root), "the project folder"))
+    for folder, name in protected:
+        folder = folder.resolve()
+        if out == folder or out in folder.parents:
+            what = f"is {name}" if out == folder else f"contains {name} ({folder})"
+            raise OutputError(out, f"it {what}; a build replaces its output folder entirely")
+    if not out.exists() or force:
+        return
+    if not out.is_dir():
+        raise OutputError(out, "it is a file, not a folder")
+    if any(out.iterdir()) and not is_sitec_manifest(out / MANIFEST_NAME):
+        raise OutputError(
+            out,
+            f"it is not empty and has no sitec {MANIFEST_NAME}, so it was not made by a"
+            " build; choose another output folder, or pass --force to replace it",
+        )
+
+
+class StagedOutput:
+    """A new output tree, staged next to ``out`` and swapped in by :meth:`commit`."""
+
+    def __init__(
+        self,
+        out: str | os.PathLike[str],
+        *,
+        project_root: str | os.PathLike[str] | None = None,
+        force: bool = False,
+    ) -> None:
+        self.out = Path(out).resolve()
+        self.project_root = project_root
+        self.force = force
+        #: The previous tree when it could not be deleted after :meth:`commit`.
+        self.leftover: Path | None = None
+        self._staging: Path | None = None
+        self._committed = False
+        # Keys of written files and made folders, with the URL that needed each.
+        self._files: dict[str, tuple[str, str]] = {}
+        self._folders: dict[str, tuple[str, str]] = {}
+        self._fold_case = False
+        self._public = ""
+
+    def __enter__(self) -> StagedOutput:
+        check_replaceable(self.out, project_root=self.project_root, force=self.force)
+        check_writable(self.out)
+        try:
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(
+                tempfile.mkdtemp(prefix=f".{self.out.name}.staging-", dir=self.out.parent)
+            )
+        except OSError as e:
+            raise OutputError(self.out, f"cannot create the staging folder: {e.strerror}") from None
+        self._staging = staging
+        try:
+            # mkdtemp makes a private (0700) folder; the output must stay readable by the
+            # web server: keep the old OUT's mode, or use the one any new folder gets.
+            if self.out.is_dir():
+                staging.chmod(stat.S_IMODE(self.out.stat().st_mode))
+            else:
+                staging.chmod(0o777 & ~_umask())
+            (staging / PUBLIC).mkdir()
+            self._public = str(staging / PUBLIC)
+            self._fold_case = (staging.parent / staging.name.swapcase()).exists()
+        except OSError as e:
+            self._discard()
+            raise OutputError(staging, e.strerror or str(e)) from None
+        self._folders[""] = ("", "/")
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if not self._committed:
+            self._discard()
+        self._staging = None
+
+    @property
+    def staging(self) -> Path:
+        """The staging folder: the future OUT."""
+        if self._staging is None:
+            raise RuntimeError("StagedOutput is used outside its 'with' block")
+        return self._staging
+
+    @property
+    def public(self) -> Path:
+        """The future static host root."""
+        return self.staging / PUBLIC
+
+    def write(
+        self,
+        file: str,
+        data: bytes,
+        *,
+        url: str | None = None,
+        headers: Headers | None = None,
+    ) -> WrittenFile:
+        """Write ``data`` to ``file`` (relative to the static root, ``/`` separators).
+
+        ``url`` is the URL the file answers (for the manifest and collision messages), by
+        default the file's own path; ``headers`` are filtered to the recorded ones. Raises
+        :class:`~sitec.compiler.paths.UnsafePath` and :class:`PathCollision`.
+        """
+        url = _url_of(file) if url is None else url
+        try:
+            with self._create(file, url) as f:
+                f.write(data)
+        except OSError as e:
+            raise OutputError(self.out, f"cannot write {file}: {e.strerror}") from None
+        return WrittenFile(
+            url=url,
+            file=file,
+            sha256=hashlib.sha256(data).hexdigest(),
+            size=len(data),
+            headers=recorded_headers(headers or {}),
+        )
+
+    def copy_tree(
+        self,
+        src_dir: str | os.PathLike[str],
+        dest_prefix: str,
+        *,
+        headers: Headers | None = None,
+    ) -> CopiedTree:
+        """Copy a static folder to ``dest_prefix`` (a URL path such as ``/static``).
+
+        Each file gets the ``Content-Type`` the runtime would serve it with, plus
+        ``headers``. Left out, and listed in :attr:`CopiedTree.skipped`: hidden names
+        (``.env``, ``.git``, ``.DS_Store``; publishing them is usually a leak) except
+        ``.well-known``; symlinks that lead outside ``src_dir`` or to a folder (no symlink
+        is followed out of the source); special files; names that are not safe files.
+        """
+        src = Path(src_dir).resolve()
+        prefix = dest_prefix.strip("/")
+        if prefix:
+            check_file(prefix, shown=dest_prefix)
+        extra = recorded_headers(headers or {})
+        mine = {self.out, self.staging}
+        copied = CopiedTree()
+        for folder, dirnames, filenames in os.walk(src):
+            here = Path(folder)
+            kept_dirs = []
+            for name in sorted(dirnames):
+                relative = (here / name).relative_to(src).as_posix()
+                why = self._skip_reason(here / name, name, src, mine, is_dir=True)
+                if why:
+                    copied.skipped.append((relative, why))
+                else:
+                    kept_dirs.append(name)
+            dirnames[:] = kept_dirs
+            for name in sorted(filenames):
+                path = here / name
+                relative = path.relative_to(src).as_posix()
+                why = self._skip_reason(path, name, src, mine, is_dir=False)
+                if why:
+                    copied.skipped.append((relative, why))
+                    continue
+                file = f"{prefix}/{relative}" if prefix else relative
+                try:
+                    check_file(file)
+                except UnsafePath as e:
+                    copied.skipped.append((relative, e.reason))
+                    continue
+                copied.files.append(self._copy_file(path.resolve(), file, extra))
+        return copied
+
+    def write_json(self, relative: str, obj: t.Any) -> None:
+        """Write ``obj`` as stable JSON (sorted keys) to ``relative`` under the OUT root."""
+        check_file(relative)
+        if relative.split("/", 1)[0] == PUBLIC:
+            raise UnsafePath(relative, f"write_json writes beside {PUBLIC}/, not into it")
+        path = self.staging / relative
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(dumps(obj))
+        except OSError as e:
+            raise OutputError(self.out, f"cannot write {relative}: {e.strerror}") from None
+
+    def commit(self) -> None:
+        """Make the staged tree OUT, atomically where the system allows.
+
+        On Linux the two folders are exchanged with ``renameat2(RENAME_EXCHANGE)``, so OUT
+        is always a complete tree. Elsewhere OUT is renamed aside, the staging folder takes
+        its name, and the old tree is put back if that fails; a crash between those two
+        renames leaves the old tree as ``.OUT.old-xxxx`` next to OUT.
+        """
+        staging = self.staging
+        if self._committed:
+            raise RuntimeError("commit() was already called")
+        if not (staging / MANIFEST_NAME).is_file():
+            # The manifest marks OUT as sitec's, which lets the next build replace it.
+            raise RuntimeError(f"write {MANIFEST_NAME} before commit()")
+        try:
+            if not os.path.lexists(self.out):
+                os.rename(staging, self.out)
+                old = None
+            elif _exchange(staging, self.out):
+                old = staging
+            else:
+                old = self.out.parent / f".{self.out.name}.old-{secrets.token_hex(4)}"
+                os.rename(self.out, old)
+                try:
+                    os.rename(staging, self.out)
+                except BaseException:
+                    os.rename(old, self.out)
+                    raise
+        except OSError as e:
+            raise OutputError(self.out, f"cannot replace it: {e.strerror or e}") from None
+        self._committed = True
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+            if os.path.lexists(old):
+                self.leftover = old
+
+    def _discard(self) -> None:
+        if self._staging is not None:
+            shutil.rmtree(self._staging, ignore_errors=True)
+
+    def _skip_reason(
+        self, path: Path, name: str, src: Path, mine: set[Path], *, is_dir: bool
+    ) -> str | None:
+        if name.startswith(".") and name not in KEPT_HIDDEN:
+            return "a hidden name"
+        if path.is_symlink():
+            target = path.resolve()
+            if target != src and src not in target.parents:
+                return "a symlink to outside the folder"
+            if target.is_dir():
+                return "a symlink to a folder"
+        elif is_dir and path.resolve() in mine:
+            return "the build's own output"
+        if not is_dir and not path.is_file():
+            return "not a regular file"
+        return None
+
+    def _copy_file(self, source: Path, file: str, extra: dict[str, str]) -> WrittenFile:
+        digest = hashlib.sha256()
+        size = 0
+        url = _url_of(file)
+        try:
+            with source.open("rb") as src, self._create(file, url) as dest:
+                while chunk := src.read(1 << 20):
+                    digest.update(chunk)
+                    dest.write(chunk)
+                    size += len(chunk)
+        except OSError as e:
+            raise OutputError(self.out, f"cannot copy {source}: {e.strerror}") from None
+        mimetype = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
+        headers = {"Content-Type": get_content_type(mimetype, "utf-8")} | extra
+        return WrittenFile(url, file, digest.hexdigest(), size, recorded_headers(headers))
+
+    def _key(self, path: str) -> str:
+        # On a case-insensitive file system (macOS, Windows) /About and /about are one file.
+        return path.casefold() if self._fold_case else path
+
+    def _create(self, file: str, url: str) -> t.BinaryIO:
+        """Claim ``file`` for ``url``, make its folders, and open it for writing."""
+        check_file(file, shown=url)
+        key = self._key(file)
+        if key in self._files:
+            other = self._files[key][1]
+            raise PathCollision(
+                "file-collision", file, url, other, f"{other} and {url} both map to {file}"
+            )
+        if key in self._folders:
+            other = self._folders[key][1]
+            raise PathCollision(
+                "folder-collision",
+                file,
+                url,
+                other,
+                f"{url} needs a file {file}, but that is a folder, made for {other}",
+            )
+        parts = file.split("/")[:-1]
+        folders = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        for folder in folders:
+            if self._key(folder) in self._files:
+                other = self._files[self._key(folder)][1]
+                raise PathCollision(
+                    "folder-collision",
+                    folder,
+                    url,
+                    other,
+                    f"{url} needs a folder {folder}, but that is the file of {other}",
+                )
+        for folder in folders:
+            if self._key(folder) not in self._folders:
+                self._make_folder(folder, url)
+        try:
+            fd = os.open(os.path.join(self._public, file), _CREATE, 0o666)
+        except FileExistsError:
+            raise PathCollision(
+                "file-collision",
+                file,
+                url,
+                None,
+                f"{url} maps to {file}, but this file system already has a file by that"
+                " name (its names ignore case or Unicode normalisation)",
+            ) from None
+        except OSError as e:
+            raise OutputError(self.out, f"cannot write {file}: {e.strerror}") from None
+        self._files[key] = (file, url)
+        return open(fd, "wb")
+
+    def _make_folder(self, folder: str, url: str) -> None:
+        # Folders are made parent first, so a folder whose parent is known to be inside
+        # the tree is inside too when it is a real folder and not a symlink. Only this
+        # class writes here and it makes no symlinks, but safety should not rest on that.
+        path = os.path.join(self._public, folder)
+        try:
+            os.mkdir(path)
+        except FileExistsError:
+            if not stat.S_ISDIR(os.lstat(path).st_mode):
+                raise UnsafePath(url, f"{folder} exists and is not a folder") from None
+        except OSError as e:
+            raise OutputError(self.out, f"cannot make folder {folder}: {e.strerror}") from None
+        self._folders[self._key(folder)] = (folder, url)
+
+
+def _url_of(file: str) -> str:
+    return "/" + quote(file, safe=_URL_SAFE)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_CREATE = (
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_NOFOLLOW", 0)  # never write through a symlink
+    | getattr(os, "O_BINARY", 0)
+)
+
+AT_FDCWD = -100
+RENAME_EXCHANGE = 2
+
+
+@functools.cache
+def _renameat2() -> t.Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # no libc symbol (glibc < 2.28, some musl builds)
+        return None
+    function.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    function.restype = ctypes.c_int
+    return function
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step; ``False`` when the system or file system cannot."""
+    renameat2 = _renameat2()
+    if renameat2 is None:
+        return False
+    if renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in {errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP}:
+        return False
+    raise OSError(code, os.strerror(code), os.fspath(b))

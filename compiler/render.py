@@ -1,0 +1,491 @@
+"""Render URLs of the app in-process, with the runtime's observer on.
+
+``render_page`` calls the WSGI app directly (no test client, no HTTP) with a
+synthetic GET request that carries nothing but the URL: no cookies, no query
+string, no client headers. What the response was, what the render read of the
+request, the templates and files it used and the same-site URLs it links to
+come back as a :class:`~sitec.compiler.model.RenderedPage`; the build decides
+from it whether the page can be a file.
+
+``RenderPool`` renders many URLs on worker processes forked from the build
+process (the app is loaded once, before the fork), and hands back pages as
+they complete. Files are written by the caller, never here.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import gc
+import io
+import multiprocessing
+import pickle
+import signal
+import sys
+import traceback
+import typing as t
+from multiprocessing.connection import wait
+from pathlib import Path
+from urllib.parse import unquote_to_bytes
+
+from sitec.runtime.observe import Observer
+
+from .links import extract_links
+from .links import same_site_path
+from .model import RenderedPage
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
+
+    from sitec.runtime import Flask
+
+_RENDERER_KEY = "sitec.renderer"
+_UNKNOWN: t.Any = object()
+
+
+def render_page(
+    app: Flask, url: str, *, base_url: str = "/", project_root: str | Path | None = None
+) -> RenderedPage:
+    """Render the app-relative ``url`` as a GET from nobody in particular.
+
+    The site is served under ``base_url`` (``SCRIPT_NAME``), so links in the
+    page carry it; ``RenderedPage.links`` has it stripped again. Paths in the
+    page's evidence and files are relative to ``project_root`` (by default
+    the folder the app's top-level package is imported from).
+    """
+    return _renderer(app, base_url, project_root).render(url)
+
+
+class _Renderer:
+    """Renders URLs of one app: the request template and the installed observer."""
+
+    def __init__(self, app: Flask, base_url: str, project_root: Path) -> None:
+        self.app = app
+        self.base_url = base_url
+        self.project_root = project_root
+        #: The arguments it was asked for with, to find it again cheaply.
+        self.arguments: tuple[t.Any, ...] = ()
+        existing = app.extensions.get("sitec.observer")
+        if existing is not None:
+            existing.uninstall()
+        self.observer = Observer(app, project_root)
+        server_name = app.config.get("SERVER_NAME") or "localhost"
+        host, _, port = server_name.partition(":")
+        scheme = app.config.get("PREFERRED_URL_SCHEME") or "http"
+        self.hosts = frozenset({"localhost", host.lower()})
+        self._normalised: dict[t.Any, str | None] = {}
+        self.environ: dict[str, t.Any] = {
+            "REQUEST_METHOD": "GET",
+            "SCRIPT_NAME": _wsgi_path(base_url.rstrip("/")),
+            "PATH_INFO": "/",
+            "QUERY_STRING": "",
+            "SERVER_NAME": host,
+            "SERVER_PORT": port or ("443" if scheme == "https" else "80"),
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": server_name,
+            "REMOTE_ADDR": "127.0.0.1",
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": scheme,
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+        }
+
+    def close(self) -> None:
+        self.observer.uninstall()
+        if self.app.extensions.get(_RENDERER_KEY) is self:
+            del self.app.extensions[_RENDERER_KEY]
+
+    def render(self, url: str) -> RenderedPage:
+        app = self.app
+        environ = self.environ.copy()
+        environ["PATH_INFO"] = _wsgi_path(url)
+        environ["wsgi.input"] = io.BytesIO()
+        response: list[t.Any] = []
+        chunks: list[bytes] = []
+
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: t.Any = None
+        ) -> t.Callable[[bytes], t.Any]:
+            if exc_info is not None and response:
+                raise exc_info[1].with_traceback(exc_info[2])
+            response[:] = (status, headers)
+            return chunks.append
+
+        config = app.config
+        propagate = config.get("PROPAGATE_EXCEPTIONS")
+        config["PROPAGATE_EXCEPTIONS"] = True
+        failure: BaseException | None = None
+        try:
+            with self.observer.observe() as seen:
+                try:
+                    body = app(environ, start_response)
+                    try:
+                        chunks.extend(body)
+                    finally:
+                        close = getattr(body, "close", None)
+                        if close is not None:
+                            close()
+                except Exception as e:
+                    failure = e
+        finally:
+            config["PROPAGATE_EXCEPTIONS"] = propagate
+
+        endpoint = seen.endpoint
+        if failure is not None or not response:
+            error = (
+                "".join(traceback.format_exception(failure))
+                if failure is not None
+                else "the app returned without calling start_response"
+            )
+            return RenderedPage(
+                url=url,
+                endpoint=endpoint,
+                status=500,
+                headers=[],
+                body=b"",
+                reads=seen.reads,
+                templates=seen.templates,
+                files=seen.files,
+                links=self._links(url, seen.urls),
+                error=error,
+            )
+        status, headers = response
+        body = b"".join(chunks)
+        page = RenderedPage(
+            url=url,
+            endpoint=endpoint,
+            status=int(status.split(None, 1)[0]),
+            headers=list(headers),
+            body=body,
+            reads=seen.reads,
+            templates=seen.templates,
+            files=seen.files,
+        )
+        raw = extract_links(body, page.header("Content-Type"))
+        location = page.header("Location")
+        if location is not None:
+            raw.append(location)
+        raw.extend(seen.urls)
+        page.links = self._links(url, raw)
+        return page
+
+    def _links(self, url: str, raw: t.Iterable[str]) -> list[str]:
+        """Same-site paths of ``raw``, normalised once per distinct link.
+
+        Pages of a site share most links (navigation, assets), and a link
+        that is an absolute path means the same on every page.
+        """
+        known = self._normalised
+        if len(known) > 100_000:
+            known.clear()
+        links: dict[str, None] = {}
+        for link in dict.fromkeys(raw):
+            key = link if link[:1] == "/" and link[1:2] != "/" else (link, url)
+            path = known.get(key, _UNKNOWN)
+            if path is _UNKNOWN:
+                path = known[key] = same_site_path(link, url, self.base_url, hosts=self.hosts)
+            if path is not None:
+                links[path] = None
+        return list(links)
+
+
+def _wsgi_path(path: str) -> str:
+    """A URL path as WSGI wants it: percent-decoded UTF-8 bytes, as latin-1 text."""
+    return unquote_to_bytes(path).decode("latin-1")
+
+
+def _renderer(app: Flask, base_url: str, project_root: str | Path | None) -> _Renderer:
+    """The app's renderer, kept on the app so the observer is installed once."""
+    renderer: _Renderer | None = app.extensions.get(_RENDERER_KEY)
+    if renderer is not None and renderer.arguments == (base_url, project_root):
+        return renderer
+    root = Path(project_root).resolve() if project_root is not None else _project_root(app)
+    if renderer is not None:
+        renderer.close()
+    renderer = app.extensions[_RENDERER_KEY] = _Renderer(app, _base_url(base_url), root)
+    renderer.arguments = (base_url, project_root)
+    return renderer
+
+
+def _base_url(base_url: str) -> str:
+    path = "/" + base_url.strip("/")
+    return path if path == "/" else path + "/"
+
+
+def _project_root(app: Flask) -> Path:
+    """The folder the app's top-level package or module is imported from."""
+    top = sys.modules.get(app.import_name.partition(".")[0])
+    filename = getattr(top, "__file__", None)
+    if filename is None:
+        return Path(app.root_path).resolve()
+    path = Path(filename).resolve().parent
+    return path.parent if Path(filename).name == "__init__.py" else path
+
+
+class RenderPool:
+    """Render URLs on ``jobs`` worker processes; ``jobs=1`` renders in this process.
+
+    Use it as a context manager around the whole build: workers are forked
+    once, on entry, from the process that already loaded the app, and stopped
+    on exit. URLs go to the workers in chunks and each chunk's pages come back
+    in one message, which keeps the traffic through this process small.
+
+    A worker that dies (a view calling ``os._exit``, a crash in C code) does
+    not hang the build: a new worker takes its place, the URLs it held are
+    rendered again one at a time, and the one that kills a worker again comes
+    back as a page with ``error`` set.
+    """
+
+    #: The most URLs sent to a worker at once...
+    max_chunk = 64
+    #: ...and the most characters, so a chunk always fits in the pipe's buffer.
+    max_chunk_chars = 8192
+
+    def __init__(
+        self,
+        app: Flask,
+        *,
+        jobs: int,
+        base_url: str = "/",
+        project_root: str | Path | None = None,
+    ) -> None:
+        self.app = app
+        self.jobs = max(1, jobs)
+        self.base_url = base_url
+        self.project_root = project_root
+        self._renderer: _Renderer | None = None
+        self._workers: list[_Worker] = []
+        self._rendering = False
+
+    def __enter__(self) -> RenderPool:
+        self._renderer = _renderer(self.app, self.base_url, self.project_root)
+        if self.jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
+            self._context = multiprocessing.get_context("fork")
+            self._renderer.environ["wsgi.multiprocess"] = True
+            # What exists now is shared with the workers: keep their garbage
+            # collector from walking (and so copying) those pages.
+            gc.freeze()
+            try:
+                self._workers = [self._start_worker() for _ in range(self.jobs)]
+            finally:
+                gc.unfreeze()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the workers and wait for them; busy ones are terminated."""
+        workers, self._workers = self._workers, []
+        for worker in workers:
+            if worker.chunks:
+                worker.process.terminate()
+            else:
+                try:
+                    worker.conn.send(None)
+                except OSError:
+                    pass
+        for worker in workers:
+            worker.process.join(5)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.conn.close()
+        if self._renderer is not None:
+            self._renderer.environ["wsgi.multiprocess"] = False
+
+    def render(self, urls: t.Iterable[str]) -> t.Iterator[RenderedPage]:
+        """Render every URL; pages come back in the order they complete."""
+        if self._renderer is None:
+            raise RuntimeError("Use the RenderPool as a context manager: 'with RenderPool(...)'.")
+        if not self._workers:
+            renderer = self._renderer
+            for url in urls:
+                yield renderer.render(url)
+            return
+        if self._rendering:
+            raise RuntimeError("A RenderPool renders one batch of URLs at a time.")
+        self._rendering = True
+        try:
+            yield from self._render_in_workers(urls)
+        finally:
+            self._rendering = False
+
+    # -- workers ------------------------------------------------------------------
+
+    def _start_worker(self) -> _Worker:
+        parent_end, child_end = self._context.Pipe()
+        process = self._context.Process(
+            target=_work, args=(child_end, self._renderer), name="sitec-render", daemon=True
+        )
+        process.start()
+        child_end.close()
+        return _Worker(process, parent_end)
+
+    def _render_in_workers(self, urls: t.Iterable[str]) -> t.Iterator[RenderedPage]:
+        queue = _UrlQueue(urls, self.jobs, self.max_chunk, self.max_chunk_chars)
+        try:
+            while True:
+                # Two chunks per worker, so none waits for this process to hand out work.
+                for worker in self._workers:
+                    while len(worker.chunks) < 2:
+                        chunk = queue.next_chunk()
+                        if not chunk:
+                            break
+                        worker.give(chunk)
+                busy = {}
+                for worker in self._workers:
+                    if worker.chunks:
+                        busy[worker.conn] = busy[worker.process.sentinel] = worker
+                if not busy:
+                    return
+                for handle in wait(list(busy)):
+                    worker = busy[handle]
+                    if worker.dead:
+                        continue
+                    pages, died = worker.receive()
+                    yield from pages
+                    if died:
+                        crashed = self._replace(worker, queue)
+                        if crashed is not None:
+                            yield crashed
+        except GeneratorExit:
+            # The caller stopped early: let the work in flight finish unseen,
+            # so that the next batch starts with empty pipes.
+            for worker in list(self._workers):
+                while worker.chunks:
+                    wait([worker.conn, worker.process.sentinel])
+                    if worker.receive()[1]:
+                        self._replace(worker, _UrlQueue((), 1, 1, 1))
+                        break
+            raise
+
+    def _replace(self, worker: _Worker, queue: _UrlQueue) -> RenderedPage | None:
+        """Start a worker in place of a dead one and deal with the URLs it held."""
+        worker.process.join(1)
+        worker.conn.close()
+        self._workers[self._workers.index(worker)] = self._start_worker()
+        held = [url for chunk in worker.chunks for url in chunk]
+        worker.chunks.clear()
+        if len(held) == 1 and held[0] in queue.suspects:
+            url = held[0]
+            return RenderedPage(
+                url=url,
+                endpoint=None,
+                status=500,
+                headers=[],
+                body=b"",
+                error=(
+                    f"the render worker process died (exit code {worker.process.exitcode})"
+                    f" while rendering {url}"
+                ),
+            )
+        queue.suspect(held)
+        return None
+
+
+class _UrlQueue:
+    """The URLs still to send: suspects of a crash one by one, then the rest in chunks."""
+
+    def __init__(self, urls: t.Iterable[str], jobs: int, max_chunk: int, max_chars: int) -> None:
+        self._source = iter(urls)
+        self._size = max_chunk
+        if isinstance(urls, t.Sized):
+            # Small enough that every worker gets several chunks.
+            self._size = max(1, min(max_chunk, len(urls) // (jobs * 8)))
+        self._max_chars = max_chars
+        self._suspects: collections.deque[str] = collections.deque()
+        #: URLs a dead worker held; each is rendered alone to find the culprit.
+        self.suspects: set[str] = set()
+
+    def suspect(self, urls: list[str]) -> None:
+        self._suspects.extend(urls)
+        self.suspects.update(urls)
+
+    def next_chunk(self) -> list[str]:
+        if self._suspects:
+            return [self._suspects.popleft()]
+        chunk: list[str] = []
+        chars = 0
+        for url in self._source:
+            chunk.append(url)
+            chars += len(url)
+            if len(chunk) >= self._size or chars >= self._max_chars:
+                break
+        return chunk
+
+
+class _Worker:
+    """A worker process, its pipe, and the chunks it holds, in order."""
+
+    def __init__(self, process: BaseProcess, conn: Connection) -> None:
+        self.process = process
+        self.conn = conn
+        self.chunks: collections.deque[list[str]] = collections.deque()
+        self.dead = False
+
+    def give(self, chunk: list[str]) -> None:
+        self.chunks.append(chunk)
+        try:
+            self.conn.send(chunk)
+        except OSError:
+            pass  # it died: its sentinel says so, and its URLs are dealt with then
+
+    def receive(self) -> tuple[list[RenderedPage], bool]:
+        """The pages ready on the pipe, and whether the worker has died."""
+        pages: list[RenderedPage] = []
+        try:
+            while self.chunks and self.conn.poll():
+                pages.extend(RenderedPage(*fields) for fields in self.conn.recv())
+                self.chunks.popleft()
+        except (EOFError, OSError):
+            self.dead = True
+        # Once it has exited, everything it sent has been read above.
+        if not self.dead and not self.process.is_alive():
+            self.dead = True
+        return pages, self.dead
+
+
+#: The fields of a page in order, for sending pages as plain tuples (cheaper
+#: to pickle than dataclasses).
+_PAGE_FIELDS = tuple(field.name for field in dataclasses.fields(RenderedPage))
+
+
+def _work(conn: Connection, renderer: _Renderer) -> None:
+    """A worker's loop: render each chunk of URLs, send its pages back in one message."""
+    # Ctrl-C reaches the whole process group; the parent decides what stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        try:
+            chunk = conn.recv()
+        except EOFError:
+            return
+        if chunk is None:
+            return
+        pages = [renderer.render(url) for url in chunk]
+        try:
+            conn.send([_fields(page) for page in pages])
+        except Exception as e:  # something in a page that cannot be pickled
+            conn.send([_fields(_unsendable(page, e)) for page in pages])
+
+
+def _fields(page: RenderedPage) -> tuple[t.Any, ...]:
+    return tuple(getattr(page, name) for name in _PAGE_FIELDS)
+
+
+def _unsendable(page: RenderedPage, error: Exception) -> RenderedPage:
+    try:
+        pickle.dumps(_fields(page))
+    except Exception:
+        return RenderedPage(
+            url=page.url,
+            endpoint=page.endpoint,
+            status=500,
+            headers=[],
+            body=b"",
+            error=f"the rendered page could not be sent back from the worker: {error!r}",
+        )
+    return page

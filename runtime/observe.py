@@ -1,0 +1,665 @@
+"""The observer: what a request read of the request, and what it loaded.
+
+``sitec build`` writes a page to a file only when its bytes cannot depend on
+who asks; the observer is the proof. ``Observer(app, project_root)`` installs
+itself on one app: a recording subclass of ``app.request_class``, recording
+sessions, and wrappers around ``url_for`` and Jinja's template loading. While
+``observer.observe()`` is active in the current context, every request of the
+app records into the yielded :class:`Observation`:
+
+- reads of request state the URL does not determine (``request.args``,
+  cookies, headers, ...), and any use of the session or flashed messages, each
+  with where it happened (``file:line`` in the project, or template and line);
+- the templates loaded (with those they extend, include and import), the files
+  opened under the project root, and the URLs built with ``url_for``.
+
+Reads that the runtime, werkzeug or Jinja make on their own while dispatching
+(matching the URL, opening the session) do not count; reads made by user code,
+templates, or extensions and helpers that user code calls, do.
+
+Nothing here runs for an app without an observer, and an installed observer
+records nothing unless an observation is active. The compiler is the only user.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import sysconfig
+import typing as t
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import update_wrapper
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from types import CodeType
+    from types import FrameType
+
+    from sitec.compiler.model import Evidence
+
+    from .app import Flask
+
+_active: ContextVar[Observation | None] = ContextVar("sitec.observation", default=None)
+
+#: Request attributes that do not make a response depend on who asks: those
+#: the URL determines, and configuration or plumbing of the request object.
+#: Reading any other public attribute is a request read.
+NOT_REQUEST_STATE = frozenset(
+    {
+        # Determined by the URL (and the host the site is served from).
+        "path",
+        "script_root",
+        "root_path",
+        "base_url",
+        "url_root",
+        "host_url",
+        "root_url",
+        "host",
+        "scheme",
+        "is_secure",
+        "server",
+        "method",
+        "endpoint",
+        "view_args",
+        "url_rule",
+        "blueprint",
+        "blueprints",
+        "routing_exception",
+        # Configuration and plumbing.
+        "application",
+        "close",
+        "dict_storage_class",
+        "form_data_parser_class",
+        "from_values",
+        "is_multiprocess",
+        "is_multithread",
+        "is_run_once",
+        "json_module",
+        "list_storage_class",
+        "make_form_data_parser",
+        "max_content_length",
+        "max_form_memory_size",
+        "max_form_parts",
+        "on_json_loading_failed",
+        "parameter_storage_class",
+        "shallow",
+        "trusted_hosts",
+        "user_agent_class",
+    }
+)
+
+# How a frame counts when looking for who made a read.
+_TEMPLATE = 0  # compiled Jinja template code
+_PROJECT = 1  # a file of the user's project
+_OTHER = 2  # third-party code (extensions): user code as far as reads go
+_MACHINERY = 3  # the runtime, its dependencies, the standard library
+_TRANSPARENT = 4  # proxies and Jinja's attribute lookup: look at their caller
+
+_FLASHES = "_flashes"
+
+
+class Observation:
+    """What the requests made while one ``observe()`` was active did.
+
+    ``reads`` holds one :class:`~sitec.compiler.model.Evidence` per distinct
+    read and place; ``templates``, ``files`` and ``urls`` are in first-seen
+    order, without repeats (``urls`` keeps repeats: it is cheap to fill and
+    the compiler normalises it anyway).
+    """
+
+    def __init__(self, observer: Observer) -> None:
+        self._observer = observer
+        self.reads: list[Evidence] = []
+        self._read_keys: set[tuple[str, str | None, int | None]] = set()
+        self._templates: dict[str, None] = {}
+        self._files: dict[str, None] = {}
+        self.urls: list[str] = []
+        #: The first request object created while observing.
+        self.request: t.Any = None
+        # Above zero while the machinery works on our behalf (opening the
+        # session, loading a template): its reads and opens do not count.
+        self._quiet = 0
+
+    @property
+    def templates(self) -> list[str]:
+        return list(self._templates)
+
+    @property
+    def files(self) -> list[str]:
+        return list(self._files)
+
+    @property
+    def endpoint(self) -> str | None:
+        """The endpoint the observed request matched, if any."""
+        rule = getattr(self.request, "url_rule", None)
+        return None if rule is None else rule.endpoint
+
+    # -- recording (called by the installed hooks) ----------------------------
+
+    def _request_read(self, name: str, frame: FrameType | None) -> None:
+        if self._quiet:
+            return
+        places = self._observer._places
+        reader = places.reader(frame)
+        if reader is not None:
+            self._add(f"reads request.{name}", places.locate(reader))
+
+    def _session_use(self, message: str, frame: FrameType | None) -> None:
+        places = self._observer._places
+        user = places.user_frame(frame)
+        if user is not None:
+            self._add(message, places.locate(user))
+
+    def _add(self, message: str, place: tuple[str | None, int | None, str | None]) -> None:
+        file, line, via = place
+        key = (message, file, line)
+        if key not in self._read_keys:
+            self._read_keys.add(key)
+            self.reads.append(self._observer._evidence(message, file, line, via))
+
+    def _template_loaded(self, name: str) -> None:
+        self._templates[name] = None
+
+    def _file_opened(self, path: t.Any) -> None:
+        if self._quiet or isinstance(path, int):
+            return
+        relative = self._observer._places.project_file(path)
+        if relative is not None:
+            self._files[relative] = None
+
+
+class Observer:
+    """Observe the requests of ``app``; paths are reported relative to ``project_root``.
+
+    Installing changes the app's request class, session objects, ``url_for``
+    and template loading for as long as the observer is installed; each costs
+    a context-variable lookup when nothing is observed. :meth:`uninstall`
+    puts everything back.
+    """
+
+    def __init__(self, app: Flask, project_root: str | os.PathLike[str]) -> None:
+        if _EXTENSION_KEY in app.extensions:
+            raise RuntimeError(f"{app!r} already has an observer; uninstall it first.")
+        from sitec.compiler.model import Evidence
+
+        self.app = app
+        self._evidence = Evidence
+        self._places = _Places(app, project_root)
+        self._restore: list[t.Callable[[], None]] = []
+        self._install_request_class()
+        self._install_session()
+        self._install_url_for()
+        self._install_template_loading()
+        _install_audit_hook()
+        app.extensions[_EXTENSION_KEY] = self
+
+    @contextmanager
+    def observe(self) -> t.Iterator[Observation]:
+        """Record what requests of the app do in this context until the block ends."""
+        observation = Observation(self)
+        token = _active.set(observation)
+        try:
+            yield observation
+        finally:
+            _active.reset(token)
+
+    def uninstall(self) -> None:
+        """Undo the installation; the app behaves exactly as before."""
+        while self._restore:
+            self._restore.pop()()
+        self.app.extensions.pop(_EXTENSION_KEY, None)
+
+    # -- installation ---------------------------------------------------------
+
+    def _set(self, owner: t.Any, name: str, value: t.Any) -> None:
+        """Set an instance attribute, remembering how to undo it."""
+        had_own = name in vars(owner)
+        previous = vars(owner).get(name)
+        setattr(owner, name, value)
+
+        def restore() -> None:
+            if had_own:
+                setattr(owner, name, previous)
+            else:
+                delattr(owner, name)
+
+        self._restore.append(restore)
+
+    def _install_request_class(self) -> None:
+        self._set(self.app, "request_class", _recording_request_class(self.app.request_class))
+
+    def _install_session(self) -> None:
+        open_session = self.app._open_session
+
+        def observed_open_session(request: t.Any) -> t.Any:
+            observation = _active.get()
+            if observation is None:
+                return open_session(request)
+            observation._quiet += 1
+            try:
+                session = open_session(request)
+            finally:
+                observation._quiet -= 1
+            try:
+                session.__class__ = _recording_session_class(type(session))
+            except TypeError:
+                # A session type we cannot extend: count every request that opens it.
+                observation._session_use(
+                    "uses a session that cannot be observed", sys._getframe(1)
+                )
+            return session
+
+        self._set(self.app, "_open_session", observed_open_session)
+
+    def _install_url_for(self) -> None:
+        app = self.app
+        url_for = app.url_for
+
+        def observed_url_for(*args: t.Any, **kwargs: t.Any) -> str:
+            url = url_for(*args, **kwargs)
+            observation = _active.get()
+            if observation is not None:
+                observation.urls.append(url)
+            return url
+
+        update_wrapper(observed_url_for, url_for)
+        self._set(app, "url_for", observed_url_for)
+        jinja_globals = app.jinja_env.globals
+        if jinja_globals.get("url_for") == url_for:
+            jinja_globals["url_for"] = observed_url_for
+            self._restore.append(lambda: jinja_globals.__setitem__("url_for", url_for))
+
+    def _install_template_loading(self) -> None:
+        env = self.app.jinja_env
+        load = env._load_template
+
+        def observed_load(name: t.Any, globals: t.Any) -> t.Any:
+            observation = _active.get()
+            if observation is None:
+                return load(name, globals)
+            # Reading the template's source is the loader's business, not the page's.
+            observation._quiet += 1
+            try:
+                template = load(name, globals)
+            finally:
+                observation._quiet -= 1
+            observation._template_loaded(template.name or name)
+            return template
+
+        self._set(env, "_load_template", observed_load)
+
+
+_EXTENSION_KEY = "sitec.observer"
+
+
+def _recording_request_class(base: type) -> type:
+    """A subclass of ``base`` that records reads of request state while observed."""
+    quiet = NOT_REQUEST_STATE
+    base_getattribute = base.__getattribute__
+
+    class ObservedRequest(base):  # type: ignore[valid-type,misc]
+        def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+            super().__init__(*args, **kwargs)
+            observation = _active.get()
+            if observation is not None and observation.request is None:
+                observation.request = self
+
+        def __getattribute__(self, name: str) -> t.Any:
+            if name not in quiet and name[:1] != "_":
+                observation = _active.get()
+                if observation is not None:
+                    observation._request_read(name, sys._getframe(1))
+            return base_getattribute(self, name)
+
+    ObservedRequest.__name__ = base.__name__
+    ObservedRequest.__qualname__ = base.__qualname__
+    ObservedRequest.__module__ = base.__module__
+    return ObservedRequest
+
+
+# Session methods and whether they write; those taking a key name it first.
+_SESSION_METHODS = {
+    "__getitem__": False,
+    "__contains__": False,
+    "__iter__": False,
+    "__len__": False,
+    "get": False,
+    "keys": False,
+    "values": False,
+    "items": False,
+    "copy": False,
+    "__setitem__": True,
+    "__delitem__": True,
+    "setdefault": True,
+    "pop": True,
+    "popitem": True,
+    "update": True,
+    "clear": True,
+}
+_KEYED = frozenset({"__getitem__", "__contains__", "get", "__setitem__", "__delitem__", "setdefault", "pop"})
+_session_classes: dict[type, type] = {}
+
+
+def _session_message(method: str, args: tuple[t.Any, ...]) -> str:
+    verb = "writes" if _SESSION_METHODS[method] else "reads"
+    if method in _KEYED and args:
+        key = args[0]
+        if key == _FLASHES:
+            return f"{verb} flashed messages"
+        return f"{verb} session[{key!r}]"
+    return f"{verb} the session"
+
+
+def _recording_method(name: str, original: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+    def method(self: t.Any, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        observation = _active.get()
+        if observation is not None:
+            observation._session_use(_session_message(name, args), sys._getframe(1))
+        return original(self, *args, **kwargs)
+
+    method.__name__ = name
+    return method
+
+
+def _recording_session_class(base: type) -> type:
+    """A subclass of ``base`` whose mapping methods record their use while observed.
+
+    Sessions are switched to it after opening (``session.__class__ = ...``),
+    which keeps ``isinstance`` checks true; ``__slots__ = ()`` keeps the
+    layout the same so the switch is allowed.
+    """
+    cls = _session_classes.get(base)
+    if cls is not None:
+        return cls
+    namespace: dict[str, t.Any] = {"__slots__": (), "__module__": base.__module__}
+    for name in _SESSION_METHODS:
+        original = getattr(base, name, None)
+        if original is not None:
+            namespace[name] = _recording_method(name, original)
+    permanent = getattr(base, "permanent", None)
+    if isinstance(permanent, property):
+        namespace["permanent"] = _recording_permanent(permanent)
+    cls = _session_classes[base] = type(base.__name__, (base,), namespace)
+    cls.__qualname__ = base.__qualname__
+    return cls
+
+
+def _recording_permanent(original: property) -> property:
+    def get(self: t.Any) -> t.Any:
+        observation = _active.get()
+        if observation is not None:
+            observation._session_use("reads session.permanent", sys._getframe(1))
+        return original.__get__(self)
+
+    def set(self: t.Any, value: t.Any) -> None:
+        observation = _active.get()
+        if observation is not None:
+            observation._session_use("writes session.permanent", sys._getframe(1))
+        original.__set__(self, value)
+
+    return property(get, set)
+
+
+_audit_hook_installed = False
+
+
+def _install_audit_hook() -> None:
+    """Watch ``open()`` (and so ``open_resource``, ``send_file``...) while observed.
+
+    Audit hooks cannot be removed, so there is one per process; it costs a
+    context-variable lookup per ``open`` when nothing is observed.
+    """
+    global _audit_hook_installed
+    if _audit_hook_installed:
+        return
+    _audit_hook_installed = True
+    sys.addaudithook(_audit)
+
+
+def _audit(event: str, args: tuple[t.Any, ...]) -> None:
+    if event == "open":
+        observation = _active.get()
+        if observation is not None:
+            try:
+                observation._file_opened(args[0])
+            except Exception:  # an audit hook must never break the open itself
+                pass
+
+
+class _Places:
+    """Who made a read, and where that is, from the frames of the call stack.
+
+    Kinds of files are computed once per file name; nothing here runs unless
+    something is recorded.
+    """
+
+    def __init__(self, app: Flask, project_root: str | os.PathLike[str]) -> None:
+        self._app = app
+        self.root = os.path.realpath(project_root)
+        self._kinds: dict[str, tuple[int, str | None]] = {}
+        self._files: dict[str, str | None] = {}
+        self._labels: dict[CodeType, str | None] | None = None
+        here = os.path.dirname(os.path.abspath(__file__))
+        machinery = [here]
+        for name in ("sitec.compiler", "werkzeug", "click", "blinker", "itsdangerous",
+                     "markupsafe", "asgiref"):  # fmt: skip
+            machinery.extend(_package_dirs(name))
+        self._machinery = tuple(os.path.join(d, "") for d in machinery)
+        paths = sysconfig.get_paths()
+        stdlib = {os.path.realpath(paths["stdlib"]), os.path.realpath(paths["platstdlib"])}
+        self._stdlib = tuple(os.path.join(d, "") for d in stdlib)
+        transparent = [os.path.join(d, "") for d in _package_dirs("jinja2")]
+        self._transparent = tuple(transparent)
+        self._transparent_files = {
+            os.path.join(d, "local.py") for d in _package_dirs("werkzeug")
+        }
+
+    # -- kinds of frames --------------------------------------------------------
+
+    def _kind(self, frame: FrameType) -> int:
+        if "__jinja_template__" in frame.f_globals:
+            return _TEMPLATE
+        return self._file_kind(frame.f_code.co_filename)[0]
+
+    def _file_kind(self, filename: str) -> tuple[int, str | None]:
+        known = self._kinds.get(filename)
+        if known is None:
+            known = self._kinds[filename] = self._classify(filename)
+        return known
+
+    def _classify(self, filename: str) -> tuple[int, str | None]:
+        if filename.startswith("<"):
+            return _TRANSPARENT, None
+        path = os.path.realpath(filename)
+        if path in self._transparent_files or path.startswith(self._transparent):
+            return _TRANSPARENT, None
+        if path.startswith(self._machinery):
+            return _MACHINERY, None
+        parts = path.split(os.sep)
+        if "site-packages" in parts or "dist-packages" in parts:
+            return _OTHER, _short_path(path)
+        relative = self._relative(path)
+        if relative is not None:
+            return _PROJECT, relative
+        if path.startswith(self._stdlib):
+            return _MACHINERY, None
+        return _OTHER, _short_path(path)
+
+    def _relative(self, path: str) -> str | None:
+        try:
+            if os.path.commonpath((self.root, path)) != self.root:
+                return None
+        except ValueError:
+            return None
+        return os.path.relpath(path, self.root).replace(os.sep, "/")
+
+    # -- finding the reader -------------------------------------------------------
+
+    def reader(self, frame: FrameType | None) -> FrameType | None:
+        """The frame that read, when it is user code; ``None`` for the machinery."""
+        while frame is not None:
+            kind = self._kind(frame)
+            if kind == _TRANSPARENT:
+                frame = frame.f_back
+                continue
+            return None if kind == _MACHINERY else frame
+        return None
+
+    def user_frame(self, frame: FrameType | None) -> FrameType | None:
+        """The nearest caller that is user code, or ``None`` when there is none."""
+        while frame is not None:
+            if self._kind(frame) < _MACHINERY:
+                return frame
+            frame = frame.f_back
+        return None
+
+    def locate(self, frame: FrameType) -> tuple[str | None, int | None, str | None]:
+        """``(file, line, via)`` for a read made in ``frame``.
+
+        The place is the nearest frame at or above ``frame`` in the project or
+        in a named template (so a read inside an extension points at the line
+        that called it), else ``frame`` itself.
+        """
+        place: FrameType | None = frame
+        while place is not None:
+            kind = self._kind(place)
+            if kind == _PROJECT:
+                return self._file_kind(place.f_code.co_filename)[1], place.f_lineno, self._via(place)
+            if kind == _TEMPLATE:
+                template = place.f_globals["__jinja_template__"]
+                if template.name is not None:
+                    line = template.get_corresponding_lineno(place.f_lineno)
+                    return template.name, line, _template_via(place)
+            place = place.f_back
+        return self._file_kind(frame.f_code.co_filename)[1], frame.f_lineno, self._via(frame)
+
+    def _via(self, frame: FrameType) -> str | None:
+        """The hook, view or filter the frame runs in, else its function's name."""
+        labels = self._labels
+        if labels is None:
+            labels = self._labels = self._collect_labels()
+        place: FrameType | None = frame
+        depth = 0
+        while place is not None and depth < 64:
+            label = labels.get(place.f_code)
+            if label is not None:
+                return label
+            place = place.f_back
+            depth += 1
+        name = frame.f_code.co_qualname
+        return None if name == "<module>" else name
+
+    def _collect_labels(self) -> dict[CodeType, str | None]:
+        """Code objects of the app's views and hooks, named as a reason's ``via``.
+
+        A code object shared by several (a decorator's wrapper) gets no label,
+        so the search goes on to its caller.
+        """
+        app = self._app
+        labels: dict[CodeType, str | None] = {}
+
+        def add(function: t.Any, label: str) -> None:
+            seen = 0
+            while function is not None and seen < 16:
+                code = getattr(getattr(function, "__func__", function), "__code__", None)
+                if code is not None and self._file_kind(code.co_filename)[0] != _MACHINERY:
+                    labels[code] = label if labels.get(code, label) == label else None
+                function = getattr(function, "__wrapped__", None)
+                seen += 1
+
+        for endpoint, view in app.view_functions.items():
+            add(view, f"view {endpoint}")
+            view_class = getattr(view, "view_class", None)
+            if isinstance(view_class, type):
+                for klass in view_class.__mro__:
+                    for member in vars(klass).values():
+                        if callable(member):
+                            add(member, f"view {endpoint}")
+        registries = (
+            ("url_value_preprocessor", app.url_value_preprocessors),
+            ("before_request", app.before_request_funcs),
+            ("context_processor", app.template_context_processors),
+            ("after_request", app.after_request_funcs),
+            ("teardown_request", app.teardown_request_funcs),
+            ("url_defaults", app.url_default_functions),
+        )
+        for kind, registry in registries:
+            for functions in registry.values():
+                for function in functions:
+                    add(function, f"{kind} {_name(function)}")
+        for function in app.teardown_appcontext_funcs:
+            add(function, f"teardown_appcontext {_name(function)}")
+        for by_code in app.error_handler_spec.values():
+            for handlers in by_code.values():
+                for function in handlers.values():
+                    add(function, f"errorhandler {_name(function)}")
+        env = app.jinja_env
+        for kind, mapping in (("template_filter", env.filters), ("template_test", env.tests),
+                              ("template_global", env.globals)):  # fmt: skip
+            for name, function in mapping.items():
+                if callable(function):
+                    add(function, f"{kind} {name}")
+        return labels
+
+    # -- files --------------------------------------------------------------------
+
+    def project_file(self, path: t.Any) -> str | None:
+        """``path`` relative to the project root, for a data file inside it."""
+        key = os.fsdecode(path)
+        if key in self._files:
+            return self._files[key]
+        relative = None
+        if not key.endswith((".py", ".pyc", ".pyo", ".so")):
+            full = os.path.realpath(key)
+            parts = full.split(os.sep)
+            if "__pycache__" not in parts and "site-packages" not in parts:
+                relative = self._relative(full)
+        self._files[key] = relative
+        return relative
+
+
+def _template_via(frame: FrameType) -> str | None:
+    """``macro NAME`` or ``block NAME`` for a frame of compiled template code."""
+    name = frame.f_code.co_name
+    if name.startswith("block_"):
+        return f"block {name[6:]}"
+    if name == "macro" and frame.f_back is not None:
+        macro = frame.f_back.f_locals.get("self")
+        macro_name = getattr(macro, "name", None)
+        if isinstance(macro_name, str):
+            return f"macro {macro_name}"
+    return None
+
+
+def _name(function: t.Any) -> str:
+    return getattr(function, "__name__", None) or type(function).__name__
+
+
+def _package_dirs(name: str) -> list[str]:
+    """The folders of an importable package, without importing it."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return []
+    if spec is None:
+        return []
+    if spec.submodule_search_locations:
+        return [os.path.realpath(p) for p in spec.submodule_search_locations]
+    if spec.origin:
+        return [os.path.realpath(os.path.dirname(spec.origin))]
+    return []
+
+
+def _short_path(path: str) -> str:
+    """A file outside the project, relative to the import path entry holding it."""
+    best = None
+    for entry in sys.path:
+        if not entry:
+            continue
+        entry = os.path.realpath(entry)
+        if path.startswith(os.path.join(entry, "")) and (best is None or len(entry) > len(best)):
+            best = entry
+    if best is None:
+        return path.replace(os.sep, "/")
+    return os.path.relpath(path, best).replace(os.sep, "/")

@@ -1,0 +1,13 @@
+from flask import request
+
+
+class Box:
+    def fetch(self):
+        return request.args.get("value")  # L:fetch
+
+    def describe(self):
+        return "a box"
+
+
+def make():
+    return Box()

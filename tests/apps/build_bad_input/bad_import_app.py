@@ -1,0 +1,6 @@
+"""An app whose import fails."""
+
+from flask import Flask
+
+app = Flask(__name__)
+SETTINGS = load_settings()  # MARK import-error  # noqa: F821

@@ -1,0 +1,24 @@
+"""g.user comes from the session on every request; only some pages use it."""
+
+from flask import Flask
+from flask import g
+from flask import render_template
+from flask import session
+
+app = Flask(__name__)
+app.secret_key = "build hook g"
+
+
+@app.before_request
+def load_user():
+    g.user = session.get("user")  # MARK hook-session
+
+
+@app.get("/")
+def index():
+    return render_template("plain.html")
+
+
+@app.get("/me/")
+def me():
+    return render_template("me.html")

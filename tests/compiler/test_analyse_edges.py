@@ -1,0 +1,109 @@
+"""Known third-party readers, chains through ``g``, side effects that reach
+``g``, blind spots, and the analysis' speed on ten thousand rules.
+
+Fixtures: ``tests/apps/analyse_edges`` and ``tests/apps/analyse_many``.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from sitec.compiler.analyse import AppAnalysis
+from sitec.compiler.analyse import analyse_app
+
+APPS = Path(__file__).resolve().parents[1] / "apps"
+APP = APPS / "analyse_edges"
+
+
+def at(marker: str) -> str:
+    for number, text in enumerate((APP / "app.py").read_text().splitlines(), 1):
+        if f"L:{marker}" in text:
+            return f"app.py:{number}"
+    raise AssertionError(f"no marker {marker}")
+
+
+@pytest.fixture(scope="module")
+def analysis() -> AppAnalysis:
+    from conftest import load_app_from
+
+    return analyse_app(load_app_from("analyse_edges"), APP)
+
+
+def reasons(analysis: AppAnalysis, endpoint: str) -> list[tuple[str, str, str | None]]:
+    (found,) = analysis.route_for(endpoint)
+    assert found.decision == "dynamic"
+    return [(r.message, r.where(), r.via) for r in found.reasons]
+
+
+FLASH = ("reads session (flash() writes it)", at("flash"), "before_request prepare -> notify")
+
+
+def test_side_effect_in_a_hook_counts_even_when_its_value_goes_to_g(
+    analysis: AppAnalysis,
+) -> None:
+    # notify() flashes a message, a session write, and its result goes to g.notice.
+    for found in analysis.routes:
+        if found.endpoint != "static":
+            assert FLASH in reasons(analysis, found.endpoint)
+
+
+def test_known_third_party_proxy(analysis: AppAnalysis) -> None:
+    assert reasons(analysis, "known_proxy")[0] == (
+        "reads current_user (Flask-Login loads it from the session)",
+        at("known_proxy"),
+        "view known_proxy",
+    )
+
+
+def test_known_third_party_decorator(analysis: AppAnalysis) -> None:
+    assert reasons(analysis, "known_decorator")[0] == (
+        "reads the session, in Flask-Login's login_required",
+        at("known_decorator"),
+        "decorator login_required",
+    )
+
+
+def test_g_set_by_setattr_and_copied_to_another_attribute(analysis: AppAnalysis) -> None:
+    message = (
+        "uses g.agent_name, set from request.user_agent in before_request prepare"
+        f" at {at('agent_name')}"
+    )
+    assert reasons(analysis, "chained_g")[0] == (message, at("chained_g"), "view chained_g")
+
+
+def test_import_of_a_computed_module_cannot_be_seen(analysis: AppAnalysis) -> None:
+    assert reasons(analysis, "plugin")[0] == (
+        "analysis cannot see: importlib.import_module() of a computed name",
+        at("import_module"),
+        "view plugin",
+    )
+
+
+def test_view_class_dispatch_request(analysis: AppAnalysis) -> None:
+    assert reasons(analysis, "dashboard")[0] == (
+        "reads request.remote_addr",
+        at("dashboard"),
+        "view Dashboard.dispatch_request",
+    )
+
+
+def test_view_without_readable_source(analysis: AppAnalysis) -> None:
+    message, where, via = reasons(analysis, "generated")[0]
+    assert message.startswith("cannot see the source of generated")
+    assert (where, via) == ("<string>:1", "view generated")
+
+
+def test_ten_thousand_rules_are_analysed_well_under_a_second() -> None:
+    from conftest import load_app_from
+
+    app = load_app_from("analyse_many")
+    started = time.perf_counter()
+    analysis = analyse_app(app, APPS / "analyse_many")
+    elapsed = time.perf_counter() - started
+    assert len(analysis.routes) == 10_001
+    assert {r.decision for r in analysis.routes} == {"static"}
+    assert analysis.routes[1].templates == ("page.html", "base.html")
+    assert elapsed < 1.0, f"{elapsed:.2f}s"

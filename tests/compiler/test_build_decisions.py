@@ -1,0 +1,239 @@
+"""``sitec build`` decides, route by route and with evidence, which pages are static.
+
+Fixture projects: ``tests/apps/build_decisions`` (indirect request dependence through a
+blueprint hook and ``g``, a context processor, a base template, a decorator, a
+``current_user``-style proxy; POST-only routes; overrides in code and in pyproject.toml),
+``tests/apps/build_hook_g`` (an app-wide hook loading ``g.user`` from the session) and
+``tests/apps/build_outside`` (a cookie read in a helper outside the project root, which
+only the render-time proof can see). Every test that builds also requests each static page
+through the runtime as two different visitors and checks it does not change.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_build_support import assert_clean_failure
+from test_build_support import assert_static_pages_do_not_change
+from test_build_support import line_of
+from test_build_support import manifest_of
+from test_build_support import report_of
+from test_build_support import route_of
+from test_build_support import run_sitec
+from test_build_support import settings_for
+from test_build_support import tree
+from test_build_support import written_urls
+
+from sitec.compiler.build import build
+
+# endpoint -> (decision, reason message fragment, file, MARK in that file, via fragment)
+DECISIONS = {
+    "index": ("static", None, None, None, None),
+    "about": ("static", None, None, None, None),  # g.site_name: set, but not from the request
+    "hello": ("static", None, None, None, None),  # request.path and .endpoint: the URL's
+    "members.lounge": ("dynamic", "uses g.user", "lounge.html", "template-g-user", "lounge.html"),
+    "members.greeting": ("dynamic", "uses g.user", "decisions_app.py", "view-g-user", "greeting"),
+    "prefs.settings_page": (
+        "dynamic",
+        "reads request.cookies",
+        "decisions_app.py",
+        "processor-cookies",
+        "context_processor inject_theme",
+    ),
+    "dashboard": (
+        "dynamic",
+        "reads session",
+        "account_base.html",
+        "base-session",
+        "account_base.html",
+    ),
+    "account": (
+        "dynamic",
+        "reads session",
+        "decisions_auth.py",
+        "decorator-session",
+        "login_required",
+    ),
+    "profile": ("dynamic", "reads session", "decisions_auth.py", "proxy-session", "current_user"),
+    "contact": ("dynamic", "accepts only POST", None, None, None),
+    "subscribe": ("dynamic", "reads request.form", "decisions_app.py", "subscribe-form", None),
+    "clock": ("dynamic", "forced dynamic", "decisions_app.py", "dynamic-override", None),
+    "config_forced_dynamic": ("dynamic", "forced dynamic", None, None, "[tool.sitec.routes]"),
+    "campaign": ("static", "forced static", "decisions_app.py", "static-override", None),
+    "config_forced_static": ("static", "forced static", None, None, "[tool.sitec.routes]"),
+}
+
+
+@pytest.fixture
+def decisions(build_project):
+    project = build_project("build_decisions")
+    settings = settings_for(project)
+    result = build(settings)
+    assert result.committed, report_of(result)
+    return project, settings, result
+
+
+@pytest.mark.parametrize("endpoint", sorted(DECISIONS))
+def test_each_route_gets_its_decision_with_evidence(decisions, endpoint: str) -> None:
+    project, settings, _ = decisions
+    decision, message, file, mark, via = DECISIONS[endpoint]
+    route = route_of(manifest_of(settings.output), endpoint)
+    assert route["decision"] == decision
+    if message is None:
+        assert route["reasons"] == []
+        return
+    reasons = [r for r in route["reasons"] if message in r["message"]]
+    assert reasons, route["reasons"]
+    reason = reasons[0]
+    if file is not None:
+        source = project / ("templates/" + file if file.endswith(".html") else file)
+        assert (reason["file"], reason["line"]) == (file, line_of(source, mark))
+    if via is not None:
+        assert via in reason.get("via", "") or via in reason["message"], reason
+
+
+def test_static_pages_are_written_and_do_not_change_for_any_visitor(decisions) -> None:
+    _, settings, _ = decisions
+    manifest = manifest_of(settings.output)
+    assert written_urls(manifest) == {
+        "/": "index.html",
+        "/about/": "about/index.html",
+        "/hello/": "hello/index.html",
+        "/campaign/": "campaign/index.html",
+        "/config-static/": "config-static/index.html",
+    }
+    assert assert_static_pages_do_not_change(settings) == 5
+
+
+def test_dynamic_routes_write_nothing_and_each_has_a_reason(decisions) -> None:
+    _, settings, _ = decisions
+    public = settings.output / "public"
+    for route in manifest_of(settings.output)["routes"]:
+        if route["decision"] == "dynamic":
+            assert route["reasons"], route
+            assert route["urls"] == []
+    assert not (public / "members").exists()
+    assert not (public / "dashboard").exists()
+    assert not (public / "prefs").exists()
+
+
+def test_overrides_are_shown_in_the_report_and_the_manifest(decisions) -> None:
+    project, settings, result = decisions
+    manifest = manifest_of(settings.output)
+    campaign = route_of(manifest, "campaign")["reasons"][0]
+    assert campaign == {
+        "message": "forced static: reads request.args only when debugging",
+        "file": "decisions_app.py",
+        "line": line_of(project / "decisions_app.py", "static-override"),
+    }
+    assert route_of(manifest, "clock")["reasons"][0]["message"] == (
+        "forced dynamic: shows the time of the request"
+    )
+    assert route_of(manifest, "config_forced_static")["reasons"][0]["via"] == (
+        "[tool.sitec.routes]"
+    )
+
+    report = report_of(result)
+    table = report.split("\n\n", 1)[0].splitlines()
+    rows = {line.split()[0]: line for line in table}
+    assert "static (forced)" in rows["campaign"]
+    assert "reads request.args only when debugging" in rows["campaign"]
+    assert "dynamic (forced)" in rows["clock"]
+    assert "static (forced)" in rows["config_forced_static"]
+    assert "dynamic (forced)" in rows["config_forced_dynamic"]
+    # --explain shows what the override overrode.
+    assert "overridden: reads request.args" in report
+    assert "overridden: reads request.headers" in report
+
+
+def test_the_cli_builds_the_same_decisions(build_project) -> None:
+    project = build_project("build_decisions")
+    process = run_sitec(["build", "--explain"], project)
+    assert process.returncode == 0, process.stdout + process.stderr
+    assert "Traceback" not in process.stderr
+    assert "because reads session at decisions_auth.py:" in process.stdout
+    manifest = manifest_of(project / "_site")
+    assert {r["endpoint"]: r["decision"] for r in manifest["routes"]} == {
+        "static": "static",
+        **{endpoint: decision for endpoint, (decision, *_) in DECISIONS.items()},
+    }
+
+
+def test_an_app_wide_hook_setting_g_user_keeps_pages_that_do_not_use_it_static(
+    build_project,
+) -> None:
+    """The issue's own example: "a before_request that sets g.user from the session makes
+    every page whose view or template uses g.user dynamic" -- and only those."""
+    project = build_project("build_hook_g")
+    settings = settings_for(project)
+    result = build(settings)
+    assert result.committed, report_of(result)
+    manifest = manifest_of(settings.output)
+    me = route_of(manifest, "me")
+    assert me["decision"] == "dynamic"
+    assert me["reasons"][0]["file"] == "me.html"
+    assert route_of(manifest, "index")["decision"] == "static", report_of(result)
+    assert written_urls(manifest) == {"/": "index.html"}
+    assert assert_static_pages_do_not_change(settings) == 1
+
+
+# -- the render-time proof -----------------------------------------------------------------
+
+
+def test_a_read_the_analysis_cannot_see_is_caught_while_rendering(build_project) -> None:
+    project = build_project("build_outside", "project")
+    settings = settings_for(project)
+    result = build(settings)
+    assert result.committed, report_of(result)
+
+    manifest = manifest_of(settings.output)
+    themed = route_of(manifest, "themed")
+    assert themed["decision"] == "dynamic"
+    assert themed["urls"] == []
+    reason = themed["reasons"][0]
+    assert reason["message"] == "reads request.cookies while rendering /themed/"
+    where = (reason["file"], reason["line"])
+    assert where == ("outside_app.py", line_of(project / "outside_app.py", "outside-call"))
+    assert not (settings.output / "public" / "themed").exists()
+    assert written_urls(manifest) == {"/": "index.html"}
+
+    [problem] = result.problems
+    assert (problem.kind, problem.url, problem.endpoint) == ("request-read", "/themed/", "themed")
+    assert result.policy_of(problem) == "warn"
+    report = report_of(result)
+    assert "warning [request-read] themed made dynamic: reads request.cookies" in report
+    assert f"at outside_app.py:{where[1]} (via view themed)" in report
+    assert assert_static_pages_do_not_change(settings) == 1
+
+
+def test_strict_fails_on_a_render_time_read_and_keeps_the_previous_output(
+    build_project,
+) -> None:
+    project = build_project("build_outside", "project")
+    assert build(settings_for(project)).committed
+    out = project / "_site"
+    before = tree(out)
+
+    result = build(settings_for(project, strict=True))
+    assert not result.committed
+    assert [(p.kind, result.policy_of(p)) for p in result.failures()] == [("request-read", "fail")]
+    assert "build failed with 1 error" in report_of(result)
+    assert tree(out) == before
+
+    process = run_sitec(["build", "--strict"], project)
+    line = assert_clean_failure(process, "error [request-read]", "themed", "request.cookies")
+    assert "/themed/" in line
+    assert tree(out) == before
+
+
+def test_forced_static_that_reads_while_rendering_fails_the_build(build_project) -> None:
+    """An override is trusted for the decision, not for the proof."""
+    project = build_project("build_outside", "project")
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + '\n[tool.sitec.routes]\nthemed = "static"\n')
+    result = build(settings_for(project))
+    assert not result.committed
+    [failure] = result.failures()
+    assert (failure.kind, failure.endpoint) == ("request-read", "themed")
+    assert not (project / "_site").exists()

@@ -1,0 +1,499 @@
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from sitec.compiler import output as output_module
+from sitec.compiler.output import OutputError
+from sitec.compiler.output import PathCollision
+from sitec.compiler.output import StagedOutput
+from sitec.compiler.output import check_replaceable
+from sitec.compiler.output import check_writable
+from sitec.compiler.paths import UnsafePath
+
+MANIFEST = {"version": 1, "routes": []}
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` with its bytes, by relative path."""
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def siblings(out: Path) -> list[str]:
+    return sorted(p.name for p in out.parent.iterdir() if p.name != out.name)
+
+
+def build(out: Path, pages: dict[str, bytes], **kwargs: object) -> StagedOutput:
+    with StagedOutput(out, **kwargs) as staged:  # type: ignore[arg-type]
+        for file, data in pages.items():
+            staged.write(file, data)
+        staged.write_json("manifest.json", MANIFEST)
+        staged.commit()
+    return staged
+
+
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    return tmp_path / "site" / "_site"
+
+
+def test_first_build_creates_out(out: Path) -> None:
+    with StagedOutput(out) as staged:
+        written = staged.write(
+            "a/index.html",
+            b"<p>a</p>",
+            url="/a/",
+            headers=[("Content-Type", "text/html"), ("Server", "x")],
+        )
+        staged.write_json("manifest.json", MANIFEST)
+        assert staged.staging.parent == out.parent
+        assert staged.staging.name.startswith("._site.staging-")
+        assert not out.exists()
+        staged.commit()
+    assert written.url == "/a/"
+    assert written.file == "a/index.html"
+    assert written.sha256 == hashlib.sha256(b"<p>a</p>").hexdigest()
+    assert written.size == 8
+    assert written.headers == {"Content-Type": "text/html"}
+    assert (out / "public" / "a" / "index.html").read_bytes() == b"<p>a</p>"
+    assert json.loads((out / "manifest.json").read_text()) == MANIFEST
+    assert siblings(out) == []
+
+
+def test_output_is_readable_by_others(out: Path) -> None:
+    build(out, {"index.html": b"x"})
+    old_umask = os.umask(0o022)
+    os.umask(old_umask)
+    assert out.stat().st_mode & 0o777 == 0o777 & ~old_umask
+    assert (out / "public" / "index.html").stat().st_mode & 0o777 == 0o666 & ~old_umask
+
+
+def test_default_url_is_the_file_path_quoted(out: Path) -> None:
+    with StagedOutput(out) as staged:
+        assert staged.write("a b/é.css", b"").url == "/a%20b/%C3%A9.css"
+
+
+def test_rebuild_replaces_the_whole_tree(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    exchanged = []
+    real_exchange = output_module._exchange
+
+    def spy(a: Path, b: Path) -> bool:
+        exchanged.append(real_exchange(a, b))
+        return exchanged[-1]
+
+    monkeypatch.setattr(output_module, "_exchange", spy)
+    build(out, {"old.html": b"old", "keep/index.html": b"1"})
+    assert exchanged == []  # nothing to swap with the first time
+    build(out, {"new.html": b"new", "keep/index.html": b"2"})
+    assert len(exchanged) == 1
+    assert tree(out / "public") == {"new.html": b"new", "keep/index.html": b"2"}
+    assert siblings(out) == []
+
+
+def test_rebuild_without_renameat2(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(output_module, "_exchange", lambda a, b: False)
+    build(out, {"old.html": b"old"})
+    build(out, {"new.html": b"new"})
+    assert tree(out / "public") == {"new.html": b"new"}
+    assert siblings(out) == []
+
+
+def test_exchange_swaps_folders(tmp_path: Path) -> None:
+    if output_module._renameat2() is None:
+        pytest.skip("renameat2 is not available here")
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "from_a").touch()
+    (b / "from_b").touch()
+    if not output_module._exchange(a, b):
+        pytest.skip("this file system cannot exchange folders")
+    assert [p.name for p in a.iterdir()] == ["from_b"]
+    assert [p.name for p in b.iterdir()] == ["from_a"]
+
+
+def test_exception_mid_build_keeps_old_tree(out: Path) -> None:
+    build(out, {"index.html": b"old"})
+    before = tree(out)
+    with pytest.raises(RuntimeError), StagedOutput(out) as staged:
+        staged.write("index.html", b"new")
+        staged.write("other.html", b"new")
+        raise RuntimeError("render failed")
+    assert tree(out) == before
+    assert siblings(out) == []
+
+
+def test_keyboard_interrupt_keeps_old_tree(out: Path) -> None:
+    build(out, {"index.html": b"old"})
+    before = tree(out)
+    with pytest.raises(KeyboardInterrupt), StagedOutput(out) as staged:
+        staged.write("index.html", b"new")
+        raise KeyboardInterrupt
+    assert tree(out) == before
+    assert siblings(out) == []
+
+
+def test_failure_between_renames_restores_old_tree(
+    out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(out, {"index.html": b"old"})
+    before = tree(out)
+    monkeypatch.setattr(output_module, "_exchange", lambda a, b: False)
+    real_rename = os.rename
+    calls = []
+
+    def failing_rename(src: object, dst: object) -> None:
+        calls.append((src, dst))
+        if len(calls) == 2:  # OUT moved aside; now move the staging folder in
+            raise OSError(28, "No space left on device")
+        real_rename(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(output_module.os, "rename", failing_rename)
+    with pytest.raises(OutputError, match="No space left"), StagedOutput(out) as staged:
+        staged.write("index.html", b"new")
+        staged.write_json("manifest.json", MANIFEST)
+        staged.commit()
+    assert tree(out) == before
+    assert siblings(out) == []
+
+
+def test_failed_exchange_keeps_old_tree(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build(out, {"index.html": b"old"})
+    before = tree(out)
+
+    def broken_exchange(a: Path, b: Path) -> bool:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(output_module, "_exchange", broken_exchange)
+    with pytest.raises(OutputError, match="Input/output error"), StagedOutput(out) as staged:
+        staged.write("index.html", b"new")
+        staged.write_json("manifest.json", MANIFEST)
+        staged.commit()
+    assert tree(out) == before
+    assert siblings(out) == []
+
+
+def test_commit_needs_the_manifest_and_happens_once(out: Path) -> None:
+    with StagedOutput(out) as staged:
+        with pytest.raises(RuntimeError, match="manifest.json"):
+            staged.commit()
+        staged.write_json("manifest.json", MANIFEST)
+        staged.commit()
+        with pytest.raises(RuntimeError):
+            staged.commit()
+
+
+def test_rebuild_keeps_the_folder_mode(out: Path) -> None:
+    build(out, {"index.html": b"x"})
+    out.chmod(0o2750)
+    build(out, {"index.html": b"y"})
+    assert out.stat().st_mode & 0o7777 == 0o2750
+
+
+def test_leftover_old_tree_is_reported(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build(out, {"index.html": b"old"})
+    monkeypatch.setattr(output_module.shutil, "rmtree", lambda path, ignore_errors: None)
+    staged = build(out, {"index.html": b"new"})
+    assert (out / "public" / "index.html").read_bytes() == b"new"
+    assert staged.leftover is not None
+    assert (staged.leftover / "public" / "index.html").read_bytes() == b"old"
+
+
+# Collisions and unsafe paths
+
+
+def test_two_urls_one_file(out: Path) -> None:
+    with StagedOutput(out) as staged:
+        staged.write("a.html", b"1", url="/a")
+        with pytest.raises(PathCollision) as info:
+            staged.write("a.html", b"2", url="/a.html")
+    error = info.value
+    assert error.kind == "file-collision"
+    assert (error.url, error.other_url, error.path) == ("/a.html", "/a", "a.html")
+    assert "/a and /a.html both map to a.html" in str(error)
+
+
+def test_folder_where_a_file_is(out: Path) -> None:
+    with StagedOutput(out) as staged:
+        staged.write("post", b"{}", url="/post")
+        with pytest.raises(PathCollision) as info:
+            staged.write("post/hello/index.html", b"", url="/post/hello/")
+    error = info.value
+    assert error.kind == "folder-collision"
+    assert (error.url, error.other_url, error.path) == ("/post/hello/", "/post", "post")
+    assert "/post/hello/ needs a folder post, but that is the file of /post" in str(error)
+
+
+def test_file_where_a_folder_is(out: Path) -> None:
+    with StagedOutput(out) as staged:
+        staged.write("post/hello/index.html", b"", url="/post/hello/")
+        with pytest.raises(PathCollision) as info:
+            staged.write("post", b"{}", url="/post")
+        with pytest.raises(PathCollision):
+            staged.write("post/hello", b"{}", url="/post/hello")
+    error = info.value
+    assert error.kind == "folder-collision"
+    assert (error.url, error.other_url, error.path) == ("/post", "/post/hello/", "post")
+
+
+def test_a_refused_write_leaves_no_trace(out: Path) -> None:
+    with StagedOutput(out) as staged:
+        staged.write("a", b"", url="/a")
+        with pytest.raises(PathCollision):
+            staged.write("b/c/a/b/c", b"", url="/b/c/a/b/c")  # fine so far
+            staged.write("a/b/c", b"", url="/a/b/c")
+        assert not (staged.public / "a" / "b").exists()
+        # The refused URL claimed nothing: its would-be folder is still free for a file.
+        staged.write("a.b", b"", url="/a.b")
+        staged.write("b/c/a/b/d", b"", url="/b/c/a/b/d")
+
+
+@pytest.mark.parametrize(
+    "file", ["../escape", "a/../../escape", "/etc/passwd", "a\\..\\b", "a\x00", "", "a//b"]
+)
+def test_write_refuses_unsafe_files(out: Path, file: str) -> None:
+    with StagedOutput(out) as staged, pytest.raises(UnsafePath):
+        staged.write(file, b"x")
+    assert not (out.parent / "escape").exists()
+
+
+def test_write_refuses_symlinked_folders(out: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    with StagedOutput(out) as staged:
+        (staged.public / "link").symlink_to(outside)
+        with pytest.raises(UnsafePath):
+            staged.write("link/x.html", b"x")
+        (staged.public / "file.html").symlink_to(outside / "target.html")
+        with pytest.raises(PathCollision):
+            staged.write("file.html", b"x")
+    assert list(outside.iterdir()) == []
+
+
+def test_write_json_stays_beside_public(out: Path) -> None:
+    with StagedOutput(out) as staged:
+        with pytest.raises(UnsafePath):
+            staged.write_json("../manifest.json", {})
+        with pytest.raises(UnsafePath):
+            staged.write_json("public/manifest.json", {})
+        staged.write_json("manifest.json", {"b": 1, "a": [1, "é"]})
+        assert (staged.staging / "manifest.json").read_bytes() == (
+            '{\n  "a": [\n    1,\n    "é"\n  ],\n  "b": 1\n}\n'.encode()
+        )
+
+
+# copy_tree
+
+
+def test_copy_tree(out: Path, tmp_path: Path) -> None:
+    static = tmp_path / "project" / "static"
+    (static / "css").mkdir(parents=True)
+    (static / "css" / "site.css").write_text("body{}")
+    (static / "logo.png").write_bytes(b"\x89PNG")
+    (static / "LICENSE").write_text("MIT")
+    (static / ".env").write_text("SECRET=1")
+    (static / ".git").mkdir()
+    (static / ".git" / "config").write_text("x")
+    (static / ".well-known").mkdir()
+    (static / ".well-known" / "security.txt").write_text("Contact: x")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("secret")
+    (static / "leak.txt").symlink_to(secret)
+    (static / "alias.css").symlink_to(static / "css" / "site.css")
+    (static / "dirlink").symlink_to(static / "css")
+    (static / "outlink").symlink_to(tmp_path)
+    Path(os.fsdecode(os.fsencode(static) + b"/latin1-caf\xe9.css")).write_text("x")
+
+    with StagedOutput(out) as staged:
+        copied = staged.copy_tree(static, "/static", headers={"Cache-Control": "no-cache"})
+        staged.write_json("manifest.json", MANIFEST)
+        staged.commit()
+
+    assert tree(out / "public") == {
+        "static/.well-known/security.txt": b"Contact: x",
+        "static/LICENSE": b"MIT",
+        "static/alias.css": b"body{}",
+        "static/css/site.css": b"body{}",
+        "static/logo.png": b"\x89PNG",
+    }
+    assert not (out / "public" / "static" / "alias.css").is_symlink()
+    by_url = {f.url: f for f in copied.files}
+    assert sorted(by_url) == [
+        "/static/.well-known/security.txt",
+        "/static/LICENSE",
+        "/static/alias.css",
+        "/static/css/site.css",
+        "/static/logo.png",
+    ]
+    css = by_url["/static/css/site.css"]
+    assert css.file == "static/css/site.css"
+    assert css.sha256 == hashlib.sha256(b"body{}").hexdigest()
+    assert css.size == 6
+    assert css.headers == {"Content-Type": "text/css; charset=utf-8", "Cache-Control": "no-cache"}
+    assert by_url["/static/logo.png"].headers["Content-Type"] == "image/png"
+    assert by_url["/static/LICENSE"].headers["Content-Type"] == "application/octet-stream"
+    assert dict(copied.skipped) == {
+        ".env": "a hidden name",
+        ".git": "a hidden name",
+        "dirlink": "a symlink to a folder",
+        "latin1-caf\udce9.css": "a name that is not valid UTF-8",
+        "leak.txt": "a symlink to outside the folder",
+        "outlink": "a symlink to outside the folder",
+    }
+
+
+def test_copy_tree_collides_with_pages(out: Path, tmp_path: Path) -> None:
+    static = tmp_path / "static"
+    static.mkdir()
+    (static / "index.html").write_text("static")
+    with StagedOutput(out) as staged:
+        staged.write("index.html", b"page", url="/")
+        with pytest.raises(PathCollision, match="/ and /index.html both map to index.html"):
+            staged.copy_tree(static, "")
+
+
+def test_copy_tree_skips_the_output_inside_the_source(tmp_path: Path) -> None:
+    static = tmp_path / "static"
+    static.mkdir()
+    (static / "a.css").write_text("a")
+    out = static / "build"
+    build(out, {"index.html": b"x"})
+    with StagedOutput(out) as staged:
+        copied = staged.copy_tree(static, "static")
+        staged.write_json("manifest.json", MANIFEST)
+        staged.commit()
+    assert tree(out / "public") == {"static/a.css": b"a"}
+    assert ("build", "the build's own output") in copied.skipped
+
+
+# Where the output may go
+
+
+def test_check_writable_accepts_new_and_existing_folders(tmp_path: Path) -> None:
+    check_writable(tmp_path / "new" / "deeper" / "_site")
+    check_writable(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_output_folder(tmp_path: Path) -> None:
+    parent = tmp_path / "readonly"
+    parent.mkdir()
+    parent.chmod(0o500)
+    try:
+        if os.access(parent, os.W_OK):
+            pytest.skip("running as root: permissions do not stop writes")
+        with pytest.raises(OutputError) as info:
+            check_writable(parent / "_site")
+        assert str(parent / "_site") in str(info.value)
+        assert "Permission denied" in str(info.value)
+        with pytest.raises(OutputError):
+            StagedOutput(parent / "_site").__enter__()
+    finally:
+        parent.chmod(0o700)
+
+
+def test_read_only_file_system(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(**kwargs: object) -> str:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(output_module.tempfile, "mkdtemp", refuse)
+    with pytest.raises(OutputError) as info:
+        check_writable(tmp_path / "_site")
+    assert str(info.value) == (
+        f"output folder {tmp_path / '_site'}: cannot write in {tmp_path}: Read-only file system"
+    )
+
+
+def test_output_under_a_file(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(OutputError) as info:
+        check_writable(blocker / "sub" / "_site")
+    assert str(blocker / "sub" / "_site") in str(info.value)
+    assert "is a file" in str(info.value)
+    with pytest.raises(OutputError, match="it is a file, not a folder"):
+        check_writable(blocker)
+    with pytest.raises(OutputError), StagedOutput(blocker / "_site"):
+        pass
+    assert blocker.read_text() == "x"
+
+
+@pytest.mark.parametrize("place", ["root", "home", "project", "project_parent"])
+def test_data_loss_guards(place: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    project = home / "work" / "project"
+    project.mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    out = {
+        "root": Path("/"),
+        "home": home,
+        "project": project,
+        "project_parent": project.parent,
+    }[place]
+    with pytest.raises(OutputError, match="a build replaces its output folder entirely"):
+        check_replaceable(out, project_root=project, force=True)
+    with pytest.raises(OutputError), StagedOutput(out, project_root=project, force=True):
+        pass
+    assert project.is_dir()
+
+
+def test_guard_sees_through_relative_and_symlinked_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "project"
+    (project / "sub").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(project)
+    monkeypatch.chdir(project / "sub")
+    for out in (Path(".."), tmp_path / "link"):
+        with pytest.raises(OutputError, match="is the project folder"):
+            check_replaceable(out, project_root=project, force=True)
+
+
+def test_foreign_folder_is_not_replaced(tmp_path: Path) -> None:
+    out = tmp_path / "docs"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    (out / "manifest.json").write_text('{"manifest_version": 3}')  # e.g. a browser extension
+    with pytest.raises(OutputError, match="not made by a build.*--force"):
+        StagedOutput(out).__enter__()
+    assert siblings(out) == []
+    build(out, {"index.html": b"x"}, force=True)
+    assert tree(out / "public") == {"index.html": b"x"}
+
+
+def test_empty_and_sitec_folders_are_replaced(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    build(empty, {"index.html": b"x"})
+    build(empty, {"index.html": b"y"})
+    assert tree(empty / "public") == {"index.html": b"y"}
+
+
+def test_symlinked_out_replaces_the_target(tmp_path: Path) -> None:
+    target = tmp_path / "www" / "site"
+    target.parent.mkdir()
+    build(target, {"index.html": b"old"})
+    link = tmp_path / "_site"
+    link.symlink_to(target)
+    build(link, {"index.html": b"new"})
+    assert link.is_symlink()
+    assert (target / "public" / "index.html").read_bytes() == b"new"
+
+
+def test_leaving_without_commit_removes_staging(out: Path) -> None:
+    with StagedOutput(out) as staged:
+        staged.write("index.html", b"x")
+        staging = staged.staging
+    assert not staging.exists()
+    assert not out.exists()
+    with pytest.raises(RuntimeError):
+        _ = staged.public

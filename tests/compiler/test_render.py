@@ -1,0 +1,137 @@
+"""render_page: real renders of ``tests/apps/render_reads``, with the observer's evidence.
+
+Lines are found by ``READ`` markers in the fixture files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sitec.compiler.render import render_page
+
+APP = Path(__file__).resolve().parents[1] / "apps" / "render_reads"
+
+
+def line_of(file: str, marker: str) -> int:
+    for number, text in enumerate((APP / file).read_text().splitlines(), 1):
+        if f"READ {marker}" in text:
+            return number
+    raise AssertionError(f"no marker {marker!r} in {file}")
+
+
+@pytest.fixture(scope="module")
+def app():
+    from conftest import load_app_from
+
+    return load_app_from("render_reads")
+
+
+def reads(app, url: str) -> set[tuple[str, str | None, int | None]]:
+    page = render_page(app, url, project_root=APP)
+    assert page.error is None, page.error
+    return {(r.message, r.file, r.line) for r in page.reads}
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("/view/", [("reads request.args", "app.py", "view args")]),
+        ("/headers/", [("reads request.headers", "app.py", "view headers")]),
+        ("/hook/", [("reads session['user']", "app.py", "hook session")]),
+        ("/processor/", [("reads request.cookies", "app.py", "helper cookies")]),
+        ("/flashes/", [("reads flashed messages", "app.py", "view flashes")]),
+        (
+            "/template/",
+            [
+                ("reads request.args", "reads.html", "template args"),
+                ("reads flashed messages", "reads.html", "template flashes"),
+            ],
+        ),
+        ("/macro/", [("reads session['name']", "macros.html", "macro session")]),
+    ],
+)
+def test_each_request_read_is_recorded_where_it_happens(app, url, expected) -> None:
+    wanted = {(message, file, line_of(file if file == "app.py" else f"templates/{file}", marker))
+              for message, file, marker in expected}  # fmt: skip
+    assert reads(app, url) == wanted
+
+
+def test_via_names_the_hook_view_or_macro(app) -> None:
+    hook = render_page(app, "/hook/", project_root=APP).reads
+    assert [r.via for r in hook] == ["before_request load_user"]
+    processor = render_page(app, "/processor/", project_root=APP).reads
+    assert [r.via for r in processor] == ["context_processor inject_theme"]
+    assert [r.via for r in render_page(app, "/view/", project_root=APP).reads] == ["view view"]
+    assert [r.via for r in render_page(app, "/macro/", project_root=APP).reads] == [
+        "macro greeting"
+    ]
+
+
+@pytest.mark.parametrize("url", ["/", "/url-only/hello/", "/moved/"])
+def test_url_determined_reads_record_nothing(app, url) -> None:
+    assert reads(app, url) == set()
+
+
+def test_templates_through_extends_include_and_import_are_recorded(app) -> None:
+    assert render_page(app, "/", project_root=APP).templates == [
+        "clean.html",
+        "base.html",
+        "partial.html",
+    ]
+    assert render_page(app, "/macro/", project_root=APP).templates == [
+        "uses_macro.html",
+        "base.html",
+        "macros.html",
+    ]
+
+
+def test_files_opened_by_the_app_are_recorded_but_not_templates(app) -> None:
+    page = render_page(app, "/files/", project_root=APP)
+    assert page.body == b"one \ntwo\n"
+    assert page.files == ["data/one.txt", "data/two.txt"]
+    download = render_page(app, "/download/", project_root=APP)
+    assert download.body == b"one \n"
+    assert download.files == ["data/one.txt"]
+    assert render_page(app, "/", project_root=APP).files == []
+
+
+def test_links_are_same_site_paths_from_the_body_and_url_for(app) -> None:
+    page = render_page(app, "/", project_root=APP)
+    assert page.status == 200
+    assert page.endpoint == "index"
+    assert page.header("Content-Type") == "text/html; charset=utf-8"
+    assert page.links == ["/static/site.css", "/", "/view/", "/url-only/from-template/"]
+
+
+def test_a_base_url_is_in_the_page_and_stripped_from_links(app) -> None:
+    page = render_page(app, "/", base_url="/docs/", project_root=APP)
+    assert b'href="/docs/static/site.css"' in page.body
+    assert b'href="/docs/"' in page.body
+    assert page.links == ["/static/site.css", "/", "/view/", "/url-only/from-template/"]
+    moved = render_page(app, "/moved/", base_url="/docs/", project_root=APP)
+    assert (moved.status, moved.header("Location")) == (302, "/docs/")
+    assert moved.links == ["/"]
+
+
+def test_an_exception_is_a_500_with_its_traceback(app) -> None:
+    page = render_page(app, "/broken/", project_root=APP)
+    assert page.status == 500
+    assert page.endpoint == "broken"
+    assert "RuntimeError: this page is broken" in page.error
+    assert "app.py" in page.error
+    assert app.config["PROPAGATE_EXCEPTIONS"] is None
+
+
+def test_not_found_is_just_a_status(app) -> None:
+    page = render_page(app, "/nowhere/", project_root=APP)
+    assert (page.status, page.endpoint, page.error) == (404, None, None)
+
+
+def test_the_synthetic_request_carries_nothing_but_the_url(app) -> None:
+    page = render_page(app, "/url-only/caf%C3%A9/", project_root=APP)
+    assert page.status == 200
+    assert b'"slug"' not in page.body
+    assert b'"path":"/url-only/caf\\u00e9/"' in page.body.replace(b" ", b"")
+    assert b'"root":"http://localhost/"' in page.body.replace(b" ", b"")

@@ -1,0 +1,61 @@
+"""RenderPool: worker processes give the same pages as rendering in-process, and survive crashes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sitec.compiler.render import RenderPool
+
+APP = Path(__file__).resolve().parents[1] / "apps" / "render_reads"
+URLS = ["/", "/view/", "/template/", "/files/", "/moved/", "/broken/", "/nowhere/"] + [
+    f"/url-only/page-{i}/" for i in range(40)
+]
+
+
+@pytest.fixture(scope="module")
+def app():
+    from conftest import load_app_from
+
+    return load_app_from("render_reads")
+
+
+def summary(pages) -> dict:
+    return {
+        p.url: (p.status, p.endpoint, p.body, p.reads, p.templates, p.files, p.links, bool(p.error))
+        for p in pages
+    }
+
+
+def test_two_workers_give_the_same_pages_as_one(app) -> None:
+    with RenderPool(app, jobs=1, project_root=APP) as pool:
+        alone = summary(pool.render(URLS))
+    with RenderPool(app, jobs=2, project_root=APP) as pool:
+        together = summary(pool.render(URLS))
+        again = summary(pool.render(iter(URLS[:5])))
+    assert len(alone) == len(URLS)
+    assert together == alone
+    assert again == {url: alone[url] for url in URLS[:5]}
+
+
+def test_a_crashing_worker_is_reported_not_hung(app) -> None:
+    urls = ["/", "/crash/"] + [f"/url-only/after-{i}/" for i in range(30)]
+    with RenderPool(app, jobs=2, project_root=APP) as pool:
+        pages = {p.url: p for p in pool.render(urls)}
+        assert set(pages) == set(urls)
+        crashed = pages["/crash/"]
+        assert crashed.status == 500
+        assert "exit code 7" in crashed.error
+        assert all(p.status == 200 for url, p in pages.items() if url != "/crash/")
+        # The pool still works with its replacement worker.
+        assert [p.status for p in pool.render(["/"])] == [200]
+        processes = [worker.process for worker in pool._workers]
+    assert all(not process.is_alive() for process in processes)
+
+
+def test_stopping_early_leaves_the_pool_usable(app) -> None:
+    with RenderPool(app, jobs=2, project_root=APP) as pool:
+        for _ in pool.render(URLS):
+            break
+        assert summary(pool.render(["/"]))["/"][0] == 200
