@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 
+from werkzeug.routing import Rule
+
 from sitec.runtime import Flask
 
 from . import paths
@@ -46,7 +48,8 @@ class BuildResult:
 
     settings: BuildSettings
     routes: list[RouteAnalysis]
-    files: dict[str, list[WrittenFile]] = field(default_factory=dict)
+    #: Files written per rule, keyed by ``(endpoint, rule)``.
+    files: dict[tuple[str, str], list[WrittenFile]] = field(default_factory=dict)
     redirects: list[Redirect] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     not_found_page: str | None = None
@@ -89,7 +92,7 @@ class _Crawl:
         self.site = site
         self.problems = problems
         self.found: dict[str, UrlCandidate] = {}
-        self.endpoint_of: dict[str, str] = {}
+        self.route_of: dict[str, RouteAnalysis] = {}
         self.queue: list[str] = []
 
     def offer(self, candidate: UrlCandidate, referrer: str | None = None) -> None:
@@ -118,7 +121,7 @@ class _Crawl:
             return
         if is_static_folder_endpoint(route.endpoint):
             return
-        self.endpoint_of[url] = route.endpoint
+        self.route_of[url] = route
         self.queue.append(url)
 
     def referrer_of(self, url: str) -> str | None:
@@ -144,15 +147,20 @@ def build(settings: BuildSettings, progress: t.Callable[[int], None] | None = No
 
     site = SiteMap(app, settings.address, analysis)
     crawl = _Crawl(site, result.problems)
-    for candidate in seed_urls(site, analysis, result.problems):
+    for candidate in seed_urls(site, analysis, settings.project_root, result.problems):
         crawl.offer(candidate)
 
     pages: dict[str, RenderedPage] = {}
     not_found: RenderedPage | None = None
-    with RenderPool(app, jobs=settings.jobs, base_url=settings.address.path) as pool:
+    with RenderPool(
+        app,
+        jobs=settings.jobs,
+        base_url=settings.address.path,
+        project_root=settings.project_root,
+    ) as pool:
         while crawl.queue:
             for page in pool.render(crawl.take_wave()):
-                page.endpoint = crawl.endpoint_of.get(page.url, page.endpoint)
+                page.endpoint = crawl.route_of[page.url].endpoint
                 pages[page.url] = page
                 if progress is not None:
                     progress(len(pages))
@@ -161,11 +169,12 @@ def build(settings: BuildSettings, progress: t.Callable[[int], None] | None = No
         if _has_not_found_handler(app):
             not_found = next(iter(pool.render([NOT_FOUND_PROBE])))
 
+    _drop_g_feeding_reads(pages.values(), analysis.g_feeding_reads)
     kept = _judge_pages(pages, crawl, result)
     _report_endpoints_without_urls(result, crawl)
 
     with StagedOutput(settings.output, project_root=settings.project_root) as output:
-        _write_pages(kept, output, result)
+        _write_pages(kept, crawl, output, result)
         _copy_static_folders(app, output, result)
         if not_found is not None and _usable_not_found(not_found, result):
             output.write("404.html", not_found.body)
@@ -229,6 +238,29 @@ def _usable_not_found(page: RenderedPage, result: BuildResult) -> bool:
     return True
 
 
+def _drop_g_feeding_reads(pages: t.Iterable[RenderedPage], g_feeding: set[tuple[str, int]]) -> None:
+    """Forget reads that only fed ``g`` attributes the (static) page never uses.
+
+    Such a read of the session also made the runtime add ``Vary: Cookie``;
+    when nothing else was read, the page does not vary on the cookie, so that
+    ``Vary`` entry goes too.
+    """
+    for page in pages:
+        kept = [read for read in page.reads if (read.file, read.line) not in g_feeding]
+        if len(kept) < len(page.reads) and not kept:
+            page.headers = [_without_cookie_vary(header) for header in page.headers]
+            page.headers = [(name, value) for name, value in page.headers if value]
+        page.reads = kept
+
+
+def _without_cookie_vary(header: tuple[str, str]) -> tuple[str, str]:
+    name, value = header
+    if name.lower() != "vary":
+        return header
+    kept = [part.strip() for part in value.split(",") if part.strip().lower() != "cookie"]
+    return name, ", ".join(kept)
+
+
 def _judge_pages(
     pages: dict[str, RenderedPage], crawl: _Crawl, result: BuildResult
 ) -> list[RenderedPage]:
@@ -276,7 +308,7 @@ def _judge_pages(
             result.problems.append(
                 Problem(
                     "render-error",
-                    f"{page.url} raised while rendering:\n{page.error}",
+                    f"{page.url} raised while rendering: {page.error}",
                     page.url,
                     page.endpoint,
                     referrer,
@@ -300,7 +332,7 @@ def _judge_pages(
 
 
 def _report_endpoints_without_urls(result: BuildResult, crawl: _Crawl) -> None:
-    rendered = set(crawl.endpoint_of.values())
+    rendered = {route.endpoint for route in crawl.route_of.values()}
     for route in result.routes:
         if (
             route.decision == "static"
@@ -320,7 +352,9 @@ def _report_endpoints_without_urls(result: BuildResult, crawl: _Crawl) -> None:
             )
 
 
-def _write_pages(pages: list[RenderedPage], output: StagedOutput, result: BuildResult) -> None:
+def _write_pages(
+    pages: list[RenderedPage], crawl: _Crawl, output: StagedOutput, result: BuildResult
+) -> None:
     for page in sorted(pages, key=lambda p: p.url):
         content_type = page.header("Content-Type")
         try:
@@ -335,11 +369,12 @@ def _write_pages(pages: list[RenderedPage], output: StagedOutput, result: BuildR
         mismatch = paths.type_mismatch(page.url, file, content_type)
         if mismatch is not None:
             result.problems.append(Problem("type-mismatch", mismatch, page.url, page.endpoint))
-        result.files.setdefault(page.endpoint or "", []).append(written)
+        route = crawl.route_of[page.url]
+        result.files.setdefault((route.endpoint, route.rule), []).append(written)
 
 
-def _static_folders(app: Flask) -> list[tuple[str, str, Path]]:
-    """(endpoint, URL prefix, folder) of the app's and every blueprint's static files."""
+def _static_folders(app: Flask) -> list[tuple[Rule, str, Path]]:
+    """(rule, URL prefix, folder) of the app's and every blueprint's static files."""
     folders = []
     for rule in app.url_map.iter_rules():
         if not is_static_folder_endpoint(rule.endpoint):
@@ -352,16 +387,16 @@ def _static_folders(app: Flask) -> list[tuple[str, str, Path]]:
         if owner is None or owner.static_folder is None:
             continue
         prefix = rule.rule.rsplit("/<", 1)[0]
-        folders.append((rule.endpoint, prefix, Path(owner.static_folder)))
+        folders.append((rule, prefix, Path(owner.static_folder)))
     return folders
 
 
 def _copy_static_folders(app: Flask, output: StagedOutput, result: BuildResult) -> None:
-    for endpoint, prefix, folder in _static_folders(app):
+    for rule, prefix, folder in _static_folders(app):
         if not folder.is_dir():
             continue
         copied = output.copy_tree(folder, prefix)
-        result.files.setdefault(endpoint, []).extend(copied.files)
+        result.files.setdefault((rule.endpoint, rule.rule), []).extend(copied.files)
         result.skipped_static.extend(
             f"{folder / name}: {reason}" for name, reason in copied.skipped
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import typing as t
 from dataclasses import dataclass
+from pathlib import Path
 
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.exceptions import NotFound
@@ -21,6 +22,7 @@ from werkzeug.routing import Rule
 from sitec.runtime import Flask
 
 from .analyse import AppAnalysis
+from .hints import UrlValues
 from .hints import registered_url_values
 from .model import Evidence
 from .model import Problem
@@ -128,13 +130,27 @@ def literal_urls(site: SiteMap, analysis: AppAnalysis) -> list[UrlCandidate]:
     return found
 
 
-def generated_urls(site: SiteMap, problems: list[Problem]) -> list[UrlCandidate]:
+def project_generators(app: Flask, project_root: Path) -> list[UrlValues]:
+    """The registered generators that belong to this app: defined in its project,
+    for one of its endpoints, each once (a module imported twice registers twice)."""
+    chosen: dict[tuple[str, int, str], UrlValues] = {}
+    for generator in registered_url_values():
+        path = Path(generator.file).resolve()
+        if path.is_relative_to(project_root) and generator.endpoint in app.view_functions:
+            chosen[(generator.file, generator.line, generator.endpoint)] = generator
+    return list(chosen.values())
+
+
+def generated_urls(
+    site: SiteMap, project_root: Path, problems: list[Problem]
+) -> list[UrlCandidate]:
     """URLs from the project's :func:`~sitec.compiler.hints.url_values` generators."""
     found = []
-    for generator in registered_url_values():
-        origin = f"{generator.file}:{generator.line}"
+    for generator in project_generators(site.app, project_root):
+        where = Path(generator.file).resolve().relative_to(project_root).as_posix()
+        origin = f"{where}:{generator.line}"
         evidence = Evidence(
-            f"url_values generator {generator.function.__name__}", generator.file, generator.line
+            f"url_values generator {generator.function.__name__}", where, generator.line
         )
         try:
             with site.app.app_context():
@@ -176,14 +192,16 @@ def _renderable(route: RouteAnalysis) -> bool:
     return route.decision == "static" and not is_static_folder_endpoint(route.endpoint)
 
 
-def seed_urls(site: SiteMap, analysis: AppAnalysis, problems: list[Problem]) -> list[UrlCandidate]:
+def seed_urls(
+    site: SiteMap, analysis: AppAnalysis, project_root: Path, problems: list[Problem]
+) -> list[UrlCandidate]:
     """Every URL known before rendering, first source first, without repeats."""
     seen: set[str] = set()
     seeds = []
     for candidate in (
         *rule_urls(site, analysis.routes),
         *literal_urls(site, analysis),
-        *generated_urls(site, problems),
+        *generated_urls(site, project_root, problems),
     ):
         if candidate.url not in seen:
             seen.add(candidate.url)

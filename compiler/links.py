@@ -36,7 +36,9 @@ _CSS_URL = re.compile(
     re.IGNORECASE,
 )
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
-_REFRESH_URL = re.compile(r"""^\s*\d*(?:\.\d*)?\s*[;,]?\s*(?:url\s*=\s*)?(['"]?)(.*?)\1\s*$""", re.I | re.S)
+_REFRESH_URL = re.compile(
+    r"""^\s*\d*(?:\.\d*)?\s*[;,]?\s*(?:url\s*=\s*)?(['"]?)(.*?)\1\s*$""", re.I | re.S
+)
 #: What ``url_for`` leaves unquoted in a path (werkzeug's rule builder).
 _PATH_SAFE = "!$&'()*+,/:;=@"
 _WHITESPACE_IN_URL = re.compile(r"[\t\n\r]")

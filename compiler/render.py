@@ -136,7 +136,7 @@ class _Renderer:
         endpoint = seen.endpoint
         if failure is not None or not response:
             error = (
-                "".join(traceback.format_exception(failure))
+                _describe_failure(failure, self.project_root)
                 if failure is not None
                 else "the app returned without calling start_response"
             )
@@ -190,6 +190,36 @@ class _Renderer:
             if path is not None:
                 links[path] = None
         return list(links)
+
+
+def _describe_failure(error: BaseException, project_root: Path) -> str:
+    """``file:line: ExcType: message`` at the innermost place in the project
+    (a template's file, for a template error), then the project's frames of
+    the traceback, one a line; the frames of the runtime, the compiler and
+    libraries are left out, as a user cannot act on them."""
+    frames = traceback.extract_tb(error.__traceback__)
+    if isinstance(error, SyntaxError) and error.filename:  # Jinja's TemplateSyntaxError too
+        frames.append(traceback.FrameSummary(error.filename, error.lineno or 0, "<template>"))
+    ours = [frame for frame in frames if _in_project(frame.filename, project_root)]
+    place = ""
+    calls = []
+    for frame in ours:
+        where = f"{Path(frame.filename).relative_to(project_root).as_posix()}:{frame.lineno}"
+        calls.append(f"  {where} in {frame.name}: {(frame.line or '').strip()}")
+        place = f"{where}: "
+    summary = traceback.format_exception_only(error)[-1].strip()
+    if not calls:
+        return f"{place}{summary}"
+    return f"{place}{summary}\n" + "\n".join(["in the project (innermost last):", *calls])
+
+
+def _in_project(filename: str, project_root: Path) -> bool:
+    path = Path(filename)
+    return (
+        path.is_absolute()
+        and path.is_relative_to(project_root)
+        and "site-packages" not in path.parts
+    )
 
 
 def _wsgi_path(path: str) -> str:
@@ -318,8 +348,14 @@ class RenderPool:
 
     def _start_worker(self) -> _Worker:
         parent_end, child_end = self._context.Pipe()
+        # The child must not keep the pipes of the others (or its own parent
+        # end) open, or their ends would never see EOF.
+        others = [worker.conn for worker in self._workers if not worker.conn.closed]
         process = self._context.Process(
-            target=_work, args=(child_end, self._renderer), name="sitec-render", daemon=True
+            target=_work,
+            args=(child_end, self._renderer, [parent_end, *others]),
+            name="sitec-render",
+            daemon=True,
         )
         process.start()
         child_end.close()
@@ -329,23 +365,25 @@ class RenderPool:
         queue = _UrlQueue(urls, self.jobs, self.max_chunk, self.max_chunk_chars)
         try:
             while True:
-                # Two chunks per worker, so none waits for this process to hand out work.
+                # Two chunks per worker, so none waits for this process to hand
+                # out work; but a suspect of a crash goes alone to an idle worker.
                 for worker in self._workers:
                     while len(worker.chunks) < 2:
+                        if queue.has_suspects and worker.chunks:
+                            break
                         chunk = queue.next_chunk()
                         if not chunk:
                             break
                         worker.give(chunk)
-                busy = {}
-                for worker in self._workers:
-                    if worker.chunks:
-                        busy[worker.conn] = busy[worker.process.sentinel] = worker
+                        if queue.is_suspect(chunk):
+                            break
+                # A worker's pipe is readable when it answers and at EOF when it
+                # dies: only the worker holds the other end.
+                busy = {worker.conn: worker for worker in self._workers if worker.chunks}
                 if not busy:
                     return
                 for handle in wait(list(busy)):
                     worker = busy[handle]
-                    if worker.dead:
-                        continue
                     pages, died = worker.receive()
                     yield from pages
                     if died:
@@ -357,7 +395,7 @@ class RenderPool:
             # so that the next batch starts with empty pipes.
             for worker in list(self._workers):
                 while worker.chunks:
-                    wait([worker.conn, worker.process.sentinel])
+                    wait([worker.conn])
                     if worker.receive()[1]:
                         self._replace(worker, _UrlQueue((), 1, 1, 1))
                         break
@@ -370,7 +408,7 @@ class RenderPool:
         self._workers[self._workers.index(worker)] = self._start_worker()
         held = [url for chunk in worker.chunks for url in chunk]
         worker.chunks.clear()
-        if len(held) == 1 and held[0] in queue.suspects:
+        if len(held) == 1 and queue.is_suspect(held):
             url = held[0]
             return RenderedPage(
                 url=url,
@@ -397,13 +435,20 @@ class _UrlQueue:
             # Small enough that every worker gets several chunks.
             self._size = max(1, min(max_chunk, len(urls) // (jobs * 8)))
         self._max_chars = max_chars
-        self._suspects: collections.deque[str] = collections.deque()
         #: URLs a dead worker held; each is rendered alone to find the culprit.
-        self.suspects: set[str] = set()
+        self._suspects: collections.deque[str] = collections.deque()
+        self._suspected: set[str] = set()
+
+    @property
+    def has_suspects(self) -> bool:
+        return bool(self._suspects)
+
+    def is_suspect(self, chunk: list[str]) -> bool:
+        return len(chunk) == 1 and chunk[0] in self._suspected
 
     def suspect(self, urls: list[str]) -> None:
         self._suspects.extend(urls)
-        self.suspects.update(urls)
+        self._suspected.update(urls)
 
     def next_chunk(self) -> list[str]:
         if self._suspects:
@@ -443,9 +488,6 @@ class _Worker:
                 self.chunks.popleft()
         except (EOFError, OSError):
             self.dead = True
-        # Once it has exited, everything it sent has been read above.
-        if not self.dead and not self.process.is_alive():
-            self.dead = True
         return pages, self.dead
 
 
@@ -454,10 +496,12 @@ class _Worker:
 _PAGE_FIELDS = tuple(field.name for field in dataclasses.fields(RenderedPage))
 
 
-def _work(conn: Connection, renderer: _Renderer) -> None:
+def _work(conn: Connection, renderer: _Renderer, inherited: list[Connection]) -> None:
     """A worker's loop: render each chunk of URLs, send its pages back in one message."""
     # Ctrl-C reaches the whole process group; the parent decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for other in inherited:
+        other.close()
     while True:
         try:
             chunk = conn.recv()

@@ -45,17 +45,12 @@ def route_rows(result: BuildResult | None, routes: list[RouteAnalysis]) -> list[
     for route in routes:
         decision = route.decision + (" (forced)" if route.override else "")
         if result is not None and route.decision == "static":
-            files = [f for f in result.files.get(route.endpoint, []) if _rule_owns(route, f.url)]
+            files = result.files.get((route.endpoint, route.rule), [])
             urls, size = str(len(files)), _size(sum(f.size for f in files))
         else:
             urls = size = "-"
         rows.append([route.endpoint, route.rule, decision, urls, size, _first_reason(route)])
     return rows
-
-
-def _rule_owns(route: RouteAnalysis, url: str) -> bool:
-    # Several rules can share an endpoint; the files belong to the endpoint.
-    return True
 
 
 def explain_routes(routes: list[RouteAnalysis], echo: Echo) -> None:

@@ -120,6 +120,10 @@ class Observation:
         # Above zero while the machinery works on our behalf (opening the
         # session, loading a template): its reads and opens do not count.
         self._quiet = 0
+        # The outermost user frames (a view's, a hook's) that read request
+        # state, with one read each; ``g`` values they set are request state.
+        self._reading_entries: dict[int, str] = {}
+        self._tainted_g: dict[str, str] = {}
 
     @property
     def templates(self) -> list[str]:
@@ -143,13 +147,32 @@ class Observation:
         places = self._observer._places
         reader = places.reader(frame)
         if reader is not None:
-            self._add(f"reads request.{name}", places.locate(reader))
+            self._read(f"reads request.{name}", reader)
 
     def _session_use(self, message: str, frame: FrameType | None) -> None:
+        user = self._observer._places.user_frame(frame)
+        if user is not None:
+            self._read(message, user)
+
+    def _read(self, message: str, frame: FrameType) -> None:
+        places = self._observer._places
+        self._add(message, places.locate(frame))
+        self._reading_entries.setdefault(id(places.entry_frame(frame)), message)
+
+    def _g_set(self, name: str, frame: FrameType | None) -> None:
         places = self._observer._places
         user = places.user_frame(frame)
         if user is not None:
-            self._add(message, places.locate(user))
+            origin = self._reading_entries.get(id(places.entry_frame(user)))
+            if origin is not None:
+                self._tainted_g.setdefault(name, origin)
+
+    def _g_read(self, name: str, frame: FrameType | None) -> None:
+        places = self._observer._places
+        reader = places.reader(frame)
+        if reader is not None:
+            origin = self._tainted_g[name]
+            self._add(f"reads g.{name}, set from request state ({origin})", places.locate(reader))
 
     def _add(self, message: str, place: tuple[str | None, int | None, str | None]) -> None:
         file, line, via = place
@@ -188,6 +211,7 @@ class Observer:
         self._places = _Places(app, project_root)
         self._restore: list[t.Callable[[], None]] = []
         self._install_request_class()
+        self._install_globals_class()
         self._install_session()
         self._install_url_for()
         self._install_template_loading()
@@ -229,6 +253,10 @@ class Observer:
     def _install_request_class(self) -> None:
         self._set(self.app, "request_class", _recording_request_class(self.app.request_class))
 
+    def _install_globals_class(self) -> None:
+        base = self.app.app_ctx_globals_class
+        self._set(self.app, "app_ctx_globals_class", _recording_globals_class(base))
+
     def _install_session(self) -> None:
         open_session = self.app._open_session
 
@@ -245,9 +273,7 @@ class Observer:
                 session.__class__ = _recording_session_class(type(session))
             except TypeError:
                 # A session type we cannot extend: count every request that opens it.
-                observation._session_use(
-                    "uses a session that cannot be observed", sys._getframe(1)
-                )
+                observation._session_use("uses a session that cannot be observed", sys._getframe(1))
             return session
 
         self._set(self.app, "_open_session", observed_open_session)
@@ -318,6 +344,49 @@ def _recording_request_class(base: type) -> type:
     return ObservedRequest
 
 
+def _recording_globals_class(base: type) -> type:
+    """A subclass of ``g``'s class that knows which values came from request state.
+
+    A value set by a view or hook (or code they call) after it read request
+    state is request state too; reading it is recorded like a request read.
+    """
+    base_getattribute = base.__getattribute__
+    base_setattr = base.__setattr__
+
+    class ObservedGlobals(base):  # type: ignore[valid-type,misc]
+        def __setattr__(self, name: str, value: t.Any) -> None:
+            observation = _active.get()
+            if observation is not None:
+                observation._g_set(name, sys._getframe(1))
+            base_setattr(self, name, value)
+
+        def __getattribute__(self, name: str) -> t.Any:
+            observation = _active.get()
+            if observation is not None and name in observation._tainted_g:
+                observation._g_read(name, sys._getframe(1))
+            return base_getattribute(self, name)
+
+        def get(self, name: str, default: t.Any = None) -> t.Any:
+            observation = _active.get()
+            if observation is not None and name in observation._tainted_g:
+                observation._g_read(name, sys._getframe(1))
+            return base.get(self, name, default)
+
+        def setdefault(self, name: str, default: t.Any = None) -> t.Any:
+            observation = _active.get()
+            if observation is not None:
+                if name in observation._tainted_g:
+                    observation._g_read(name, sys._getframe(1))
+                else:
+                    observation._g_set(name, sys._getframe(1))
+            return base.setdefault(self, name, default)
+
+    ObservedGlobals.__name__ = base.__name__
+    ObservedGlobals.__qualname__ = base.__qualname__
+    ObservedGlobals.__module__ = base.__module__
+    return ObservedGlobals
+
+
 # Session methods and whether they write; those taking a key name it first.
 _SESSION_METHODS = {
     "__getitem__": False,
@@ -337,7 +406,9 @@ _SESSION_METHODS = {
     "update": True,
     "clear": True,
 }
-_KEYED = frozenset({"__getitem__", "__contains__", "get", "__setitem__", "__delitem__", "setdefault", "pop"})
+_KEYED = frozenset(
+    {"__getitem__", "__contains__", "get", "__setitem__", "__delitem__", "setdefault", "pop"}
+)
 _session_classes: dict[type, type] = {}
 
 
@@ -451,9 +522,7 @@ class _Places:
         self._stdlib = tuple(os.path.join(d, "") for d in stdlib)
         transparent = [os.path.join(d, "") for d in _package_dirs("jinja2")]
         self._transparent = tuple(transparent)
-        self._transparent_files = {
-            os.path.join(d, "local.py") for d in _package_dirs("werkzeug")
-        }
+        self._transparent_files = {os.path.join(d, "local.py") for d in _package_dirs("werkzeug")}
 
     # -- kinds of frames --------------------------------------------------------
 
@@ -514,6 +583,20 @@ class _Places:
             frame = frame.f_back
         return None
 
+    def entry_frame(self, frame: FrameType) -> FrameType:
+        """The view, hook or template that the machinery called, and that
+        ``frame`` runs in (``frame`` is user code)."""
+        entry = frame
+        place: FrameType | None = frame.f_back
+        while place is not None:
+            kind = self._kind(place)
+            if kind == _MACHINERY:
+                break
+            if kind != _TRANSPARENT:
+                entry = place
+            place = place.f_back
+        return entry
+
     def locate(self, frame: FrameType) -> tuple[str | None, int | None, str | None]:
         """``(file, line, via)`` for a read made in ``frame``.
 
@@ -525,7 +608,11 @@ class _Places:
         while place is not None:
             kind = self._kind(place)
             if kind == _PROJECT:
-                return self._file_kind(place.f_code.co_filename)[1], place.f_lineno, self._via(place)
+                return (
+                    self._file_kind(place.f_code.co_filename)[1],
+                    place.f_lineno,
+                    self._via(place),
+                )
             if kind == _TEMPLATE:
                 template = place.f_globals["__jinja_template__"]
                 if template.name is not None:

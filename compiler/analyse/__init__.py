@@ -47,6 +47,11 @@ class AppAnalysis:
     url_for_calls: list[tuple[str, dict[str, t.Any], Evidence]] = field(default_factory=list)
     #: Template name -> the templates it extends, includes or imports, transitively.
     template_deps: dict[str, set[str]] = field(default_factory=dict)
+    #: ``(file, line)`` of request reads whose value only goes into ``g``. A
+    #: render of a static page may pass through them (a ``before_request``
+    #: loading ``g.user``) without depending on the request: the page uses no
+    #: attribute they taint, or it would not be static.
+    g_feeding_reads: set[tuple[str, int]] = field(default_factory=set)
 
     def route_for(self, endpoint: str) -> list[RouteAnalysis]:
         """The analyses of every rule of ``endpoint``."""
@@ -88,4 +93,4 @@ def analyse_app(app: Flask, project_root: Path) -> AppAnalysis:
         for name in route.templates:
             if name not in deps:
                 deps[name] = templates.deps_of(name)
-    return AppAnalysis(routes, calls, deps)
+    return AppAnalysis(routes, calls, deps, graph.g_feeding_reads)

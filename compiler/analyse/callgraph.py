@@ -69,6 +69,9 @@ class CallGraph:
         self.framework_called: set[types.FunctionType] = set()
         #: ``g`` attribute -> why it carries request data.
         self.tainted: dict[str, GSource] = {}
+        #: ``(file, line)`` of reads whose value only goes into ``g``: a page
+        #: that uses none of the tainted attributes does not depend on them.
+        self.g_feeding_reads: set[tuple[str, int]] = set()
         #: Function -> label like "before_request load_user", for messages.
         self.roles: dict[types.FunctionType, str] = {}
 
@@ -296,6 +299,15 @@ class CallGraph:
                     self.tainted[attr] = GSource(what, setter, self.where(func), use.line)
                     changed = True
         self._findings.clear()
+        for func, use in sinks:
+            if use.kind == "read":
+                self.g_feeding_reads.add((self.where(func), use.line))
+            elif use.kind == "call" and use.target is not None:
+                self.g_feeding_reads.update(
+                    (found.file, found.line)
+                    for found in self.findings(use.target)
+                    if found.file is not None and found.line is not None
+                )
 
     def _sunk_read(self, use: Use) -> str | None:
         """What request data a use that flows into ``g`` carries, if any."""

@@ -19,6 +19,7 @@ from test_build_support import tree
 
 from sitec.compiler.load import AppLoadError
 from sitec.compiler.output import OutputError
+from sitec.compiler.output import StagedOutput
 from sitec.compiler.project import SettingsError
 
 
@@ -186,6 +187,35 @@ def test_a_base_url_that_is_not_a_path(project: Path) -> None:
     process = run_sitec(["build", "--app", "intact_app:app", "--base-url", "docs/../x"], project)
     assert_clean_failure(process, "Error: ", "base-url")
     assert tree(project / "_site") == before
+
+
+# -- interrupted builds -----------------------------------------------------------------
+
+
+def test_an_interrupted_render_leaves_the_previous_output(project: Path) -> None:
+    before = intact(project)
+    with pytest.raises(KeyboardInterrupt):
+        run_build(project, app="interrupt_app:app")
+    assert tree(project / "_site") == before
+    assert sorted(p.name for p in project.iterdir() if p.name.startswith("._site")) == []
+
+
+def test_an_interruption_while_writing_leaves_the_previous_output(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = intact(project)
+    written = []
+
+    def interrupted(self, relative, obj):
+        written.append(relative)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(StagedOutput, "write_json", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_build(project, app="intact_app:app")
+    assert written == ["manifest.json"]
+    assert tree(project / "_site") == before
+    assert sorted(p.name for p in project.iterdir() if p.name.startswith("._site")) == []
 
 
 def test_a_good_build_replaces_the_previous_one(project: Path) -> None:

@@ -11,8 +11,6 @@ through the runtime as two different visitors and checks it does not change.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from test_build_support import assert_clean_failure
 from test_build_support import assert_static_pages_do_not_change
@@ -71,6 +69,8 @@ def decisions(build_project):
     settings = settings_for(project)
     result = build(settings)
     assert result.committed, report_of(result)
+    # Every decision test: what was declared static does not change for any visitor.
+    assert assert_static_pages_do_not_change(settings) == 5
     return project, settings, result
 
 
@@ -165,16 +165,38 @@ def test_an_app_wide_hook_setting_g_user_keeps_pages_that_do_not_use_it_static(
 ) -> None:
     """The issue's own example: "a before_request that sets g.user from the session makes
     every page whose view or template uses g.user dynamic" -- and only those."""
-    project = build_project("build_hook_g")
+    project = build_project("build_hook_g", "project")
     settings = settings_for(project)
     result = build(settings)
     assert result.committed, report_of(result)
     manifest = manifest_of(settings.output)
     me = route_of(manifest, "me")
     assert me["decision"] == "dynamic"
-    assert me["reasons"][0]["file"] == "me.html"
+    assert (me["reasons"][0]["file"], me["reasons"][0]["line"]) == (
+        "me.html",
+        line_of(project / "templates/me.html", "template-g-user"),
+    )
     assert route_of(manifest, "index")["decision"] == "static", report_of(result)
-    assert written_urls(manifest) == {"/": "index.html"}
+    assert written_urls(manifest)["/"] == "index.html"
+    # The hook's session read did not count for /, and neither did its Vary: Cookie.
+    [index] = route_of(manifest, "index")["urls"]
+    assert "Vary" not in index["headers"]
+
+
+def test_g_user_read_by_code_the_analysis_cannot_see_is_not_pre_rendered(build_project) -> None:
+    """/vendor/ shows g.user through a helper outside the project root: the analysis
+    cannot see that use, so only the render can prove the page depends on the session."""
+    project = build_project("build_hook_g", "project")
+    settings = settings_for(project)
+    result = build(settings)
+    manifest = manifest_of(settings.output) if result.committed else None
+    assert manifest is not None, report_of(result)
+    vendor = route_of(manifest, "vendor")
+    assert vendor["decision"] == "dynamic", (
+        "/vendor/ was written as a file although signed-in visitors get another page: "
+        + repr((settings.output / "public/vendor/index.html").read_bytes())
+    )
+    assert vendor["urls"] == []
     assert assert_static_pages_do_not_change(settings) == 1
 
 

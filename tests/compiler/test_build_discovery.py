@@ -70,7 +70,11 @@ def test_each_url_is_found_by_the_source_the_fixture_means(build_project) -> Non
     app = load_app(settings)
     analysis = analyse_app(app, settings.project_root)
     problems: list = []
-    seeds = {c.url: (c.source, c.origin) for c in seed_urls(SiteMap(app, settings.address, analysis), analysis, problems)}  # fmt: skip
+    site = SiteMap(app, settings.address, analysis)
+    seeds = {
+        c.url: (c.source, c.origin)
+        for c in seed_urls(site, analysis, settings.project_root, problems)
+    }
     app_py = project / "discovery_app.py"
     index_html = project / "templates/index.html"
     generator = f"discovery_app.py:{line_of(app_py, 'generator')}"

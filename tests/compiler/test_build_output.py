@@ -46,6 +46,8 @@ def test_each_url_gets_its_file(output) -> None:
         "/shop/": "shop/index.html",
         "/static/css/site.css": "static/css/site.css",
         "/shop/assets/img/logo.svg": "shop/assets/img/logo.svg",
+        # Percent-encoded in the URL, decoded in the file name, as hosts look files up.
+        "/shop/items/caf%C3%A9%20cr%C3%A8me/": "shop/items/café crème/index.html",
     }
     public = output.output / "public"
     assert (public / "feed.xml").read_bytes().startswith(b'<?xml version="1.0"?><rss')
@@ -128,11 +130,12 @@ def test_the_manifest_has_the_designed_shape(output) -> None:
     on_disk = {p for p, data in tree(public).items() if data is not None}
     # Every file written is in the manifest (404.html under not_found), and nothing else.
     assert on_disk == listed | {"404.html"}
-    assert sorted(tree(output.output)) == ["manifest.json", "public", *sorted(f"public/{p}" for p in tree(public))]  # fmt: skip
+    in_public = [f"public/{path}" for path in tree(public)]
+    assert sorted(tree(output.output)) == sorted(["manifest.json", "public", *in_public])
 
 
 def test_static_pages_do_not_change_for_any_visitor(output) -> None:
-    assert assert_static_pages_do_not_change(output) == 10
+    assert assert_static_pages_do_not_change(output) == 11
 
 
 def test_a_base_url_goes_into_links_but_not_into_file_paths(build_project) -> None:
@@ -153,15 +156,39 @@ def test_a_base_url_goes_into_links_but_not_into_file_paths(build_project) -> No
     assert written_urls(manifest)["/a/"] == "a/index.html"
     assert manifest["redirects"] == [{"url": "/old/", "location": "/docs/a/", "status": 301}]
     assert b'href="/docs/"' in (public / "404.html").read_bytes()
-    assert assert_static_pages_do_not_change(settings) == 10
+    assert assert_static_pages_do_not_change(settings) == 11
 
 
-def test_one_and_two_jobs_give_byte_identical_trees(build_project, tmp_path) -> None:
-    project = build_project("build_output")
+@pytest.mark.parametrize(
+    ("fixture", "subfolder"),
+    [("build_output", ""), ("build_outside", "project"), ("build_decisions", "")],
+)
+def test_one_and_two_jobs_give_byte_identical_trees(
+    build_project, tmp_path, fixture: str, subfolder: str
+) -> None:
+    project = build_project(fixture, subfolder)
     one = build(settings_for(project, jobs=1, output=str(tmp_path / "one")))
     two = build(settings_for(project, jobs=2, output=str(tmp_path / "two")))
     assert one.committed and two.committed
     assert tree(tmp_path / "one") == tree(tmp_path / "two")
+
+
+def test_the_route_table_counts_each_url_once(build_project) -> None:
+    """An endpoint with two rules (``/archive/`` with defaults, ``/archive/<int:year>/``)
+    wrote one file; the table must not count it for both rules."""
+    project = build_project("build_discovery")
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + '\n[tool.sitec.problems]\nno-urls = "warn"\n')
+    result = build(settings_for(project))
+    assert result.committed
+    table = report_of(result, explain=False).split("\n\n", 1)[0].splitlines()[1:]
+    archive = [row.split() for row in table if row.startswith("archive ")]
+    assert [(row[1], row[3]) for row in archive] == [
+        ("/archive/", "1"),
+        ("/archive/<int:year>/", "0"),
+    ]
+    counts = sum(int(row.split()[3]) for row in table if row.split()[3].isdigit())
+    assert counts == result.page_count
 
 
 def test_the_cli_writes_the_same_tree_as_the_api(build_project, tmp_path) -> None:
@@ -169,6 +196,6 @@ def test_the_cli_writes_the_same_tree_as_the_api(build_project, tmp_path) -> Non
     assert build(settings_for(project, output=str(tmp_path / "api"))).committed
     process = run_sitec(["build", "-o", str(tmp_path / "cli"), "--jobs", "2"], project)
     assert process.returncode == 0, process.stdout + process.stderr
-    assert "10 pages pre-rendered" in process.stdout
+    assert "11 pages pre-rendered" in process.stdout
     assert "1 redirects" in process.stdout
     assert tree(tmp_path / "cli") == tree(tmp_path / "api")

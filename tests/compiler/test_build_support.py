@@ -138,8 +138,9 @@ def assert_static_pages_do_not_change(settings: BuildSettings) -> int:
                     assert response.status_code == 200, (entry["url"], response.status)
                     body = response.get_data()
                     assert body == written, (
-                        f"{route['endpoint']} {entry['url']} changed for {visitor['headers']}:"
-                        f"\n  file:    {written[:200]!r}\n  runtime: {body[:200]!r}"
+                        f"{route['endpoint']} {entry['url']} changed for visitor"
+                        f" {VISITORS.index(visitor)}:\n  file:    {written[:200]!r}"
+                        f"\n  runtime: {body[:200]!r}"
                     )
                     assert response.headers["Content-Type"] == entry["headers"]["Content-Type"]
                 finally:

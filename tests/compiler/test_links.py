@@ -14,7 +14,8 @@ from sitec.compiler.links import srcset_urls
 def test_html_attributes_that_hold_urls() -> None:
     html = """<!doctype html><html><head>
     <link rel="stylesheet" href="/s.css"><script src='/app.js'></script>
-    <meta http-equiv="refresh" content="5; url=/next/"><meta name="viewport" content="width=device-width">
+    <meta http-equiv="refresh" content="5; url=/next/">
+    <meta name="viewport" content="width=device-width">
     </head><body><a href=/a/>a</a><IMG SRC="/i.png" srcset="/i2.png 2x, /i3.png 3x">
     <video poster="/p.jpg"></video><div style="background: url('/bg.png')"></div>
     <style>body { background: url(/body.png) }</style><a title="x > y" href="/after-quote/">q</a>
@@ -49,7 +50,8 @@ def test_base_href_resolves_relative_links() -> None:
 def test_srcset_and_css() -> None:
     assert srcset_urls("a.png 1x,b.png 2x , c.png") == ["a.png", "b.png", "c.png"]
     assert srcset_urls("a.png,b.png") == ["a.png,b.png"]
-    css = '@import "base.css"; /* url(/no.png) */ a { background: url( "x.png" ) } b { src: url(y.woff) }'
+    css = '@import "base.css"; /* url(/no.png) */ a { background: url( "x.png" ) }'
+    css += " b { src: url(y.woff) }"
     assert css_links(css) == ["base.css", "x.png", "y.woff"]
 
 

@@ -39,7 +39,13 @@ def reads(app, url: str) -> set[tuple[str, str | None, int | None]]:
     [
         ("/view/", [("reads request.args", "app.py", "view args")]),
         ("/headers/", [("reads request.headers", "app.py", "view headers")]),
-        ("/hook/", [("reads session['user']", "app.py", "hook session")]),
+        (
+            "/hook/",
+            [
+                ("reads session['user']", "app.py", "hook session"),
+                ("reads g.user, set from request state (reads session['user'])", "app.py", "g"),
+            ],
+        ),
         ("/processor/", [("reads request.cookies", "app.py", "helper cookies")]),
         ("/flashes/", [("reads flashed messages", "app.py", "view flashes")]),
         (
@@ -60,7 +66,7 @@ def test_each_request_read_is_recorded_where_it_happens(app, url, expected) -> N
 
 def test_via_names_the_hook_view_or_macro(app) -> None:
     hook = render_page(app, "/hook/", project_root=APP).reads
-    assert [r.via for r in hook] == ["before_request load_user"]
+    assert [r.via for r in hook] == ["before_request load_user", "view hook"]
     processor = render_page(app, "/processor/", project_root=APP).reads
     assert [r.via for r in processor] == ["context_processor inject_theme"]
     assert [r.via for r in render_page(app, "/view/", project_root=APP).reads] == ["view view"]
@@ -109,7 +115,8 @@ def test_a_base_url_is_in_the_page_and_stripped_from_links(app) -> None:
     page = render_page(app, "/", base_url="/docs/", project_root=APP)
     assert b'href="/docs/static/site.css"' in page.body
     assert b'href="/docs/"' in page.body
-    assert page.links == ["/static/site.css", "/", "/view/", "/url-only/from-template/"]
+    # "../view/" from the root page leaves the base URL: not a page of this site.
+    assert page.links == ["/static/site.css", "/", "/url-only/from-template/"]
     moved = render_page(app, "/moved/", base_url="/docs/", project_root=APP)
     assert (moved.status, moved.header("Location")) == (302, "/docs/")
     assert moved.links == ["/"]
@@ -119,7 +126,9 @@ def test_an_exception_is_a_500_with_its_traceback(app) -> None:
     page = render_page(app, "/broken/", project_root=APP)
     assert page.status == 500
     assert page.endpoint == "broken"
-    assert "RuntimeError: this page is broken" in page.error
+    assert page.error.startswith(
+        f"app.py:{line_of('app.py', 'broken')}: RuntimeError: this page is broken"
+    )
     assert "app.py" in page.error
     assert app.config["PROPAGATE_EXCEPTIONS"] is None
 
@@ -132,6 +141,17 @@ def test_not_found_is_just_a_status(app) -> None:
 def test_the_synthetic_request_carries_nothing_but_the_url(app) -> None:
     page = render_page(app, "/url-only/caf%C3%A9/", project_root=APP)
     assert page.status == 200
-    assert b'"slug"' not in page.body
     assert b'"path":"/url-only/caf\\u00e9/"' in page.body.replace(b" ", b"")
     assert b'"root":"http://localhost/"' in page.body.replace(b" ", b"")
+
+
+def test_g_values_set_from_request_state_are_request_state(app) -> None:
+    """A hook that read the session made g.visitor request state; g.site_name,
+    set in the same hook, is conservatively request state as well."""
+    page = render_page(app, "/g-user/", project_root=APP)
+    message = "reads g.visitor, set from request state (reads session['visitor'])"
+    where = (message, "app.py", line_of("app.py", "view g"))
+    assert where in {(r.message, r.file, r.line) for r in page.reads}
+    plain = render_page(app, "/g-plain/", project_root=APP)
+    messages = {r.message for r in plain.reads}
+    assert "reads g.site_name, set from request state (reads session['visitor'])" in messages

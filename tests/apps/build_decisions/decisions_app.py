@@ -1,5 +1,7 @@
 """Every way a page can depend on the request indirectly, and pages that do not."""
 
+from decisions_auth import current_user
+from decisions_auth import login_required
 from flask import Blueprint
 from flask import Flask
 from flask import g
@@ -7,8 +9,6 @@ from flask import render_template
 from flask import request
 from flask import session
 
-from decisions_auth import current_user
-from decisions_auth import login_required
 from sitec.compiler.hints import dynamic_page
 from sitec.compiler.hints import static_page
 

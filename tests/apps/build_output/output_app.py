@@ -5,7 +5,6 @@ from flask import jsonify
 from flask import redirect
 from flask import render_template
 from flask import url_for
-
 from output_shop import shop
 
 

@@ -15,3 +15,8 @@ shop = Blueprint(
 @shop.get("/")
 def front():
     return render_template("shop.html")
+
+
+@shop.get("/items/<name>/")
+def item(name):
+    return f"<p>{name}</p>"

@@ -3,7 +3,6 @@
 from flask import Flask
 from flask import abort
 from flask import render_template
-from flask import url_for
 
 app = Flask(__name__)
 

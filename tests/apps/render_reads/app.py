@@ -53,7 +53,7 @@ def headers():
 
 @app.get("/hook/")
 def hook():
-    return f"<p>{g.user}</p>"
+    return f"<p>{g.user}</p>"  # READ g
 
 
 @app.get("/template/")
@@ -109,9 +109,26 @@ def moved():
 
 @app.get("/broken/")
 def broken():
-    raise RuntimeError("this page is broken")
+    raise RuntimeError("this page is broken")  # READ broken
 
 
 @app.get("/crash/")
 def crash():
     os._exit(7)
+
+
+@app.before_request
+def load_visitor():
+    if request.endpoint in ("g_user", "g_plain"):
+        g.visitor = session.get("visitor")
+        g.site_name = "render tests"
+
+
+@app.get("/g-user/")
+def g_user():
+    return f"<p>{g.get('visitor')}</p>"  # READ view g
+
+
+@app.get("/g-plain/")
+def g_plain():
+    return render_template("g.html")

@@ -20,4 +20,5 @@ def index():
 
 @app.get("/themed/")
 def themed():
-    return render_template("page.html", body="themed", theme=outside_theme.theme_class())  # MARK outside-call
+    theme = outside_theme.theme_class()  # MARK outside-call
+    return render_template("page.html", body="themed", theme=theme)
