@@ -7,6 +7,7 @@ Every problem is collected and reported at once; any problem whose policy is
 
 from __future__ import annotations
 
+import collections
 import time
 import typing as t
 from dataclasses import dataclass
@@ -93,7 +94,8 @@ class _Crawl:
         self.problems = problems
         self.found: dict[str, UrlCandidate] = {}
         self.route_of: dict[str, RouteAnalysis] = {}
-        self.queue: list[str] = []
+        #: URLs still to render; the render pool takes them as it goes.
+        self.queue: collections.deque[str] = collections.deque()
 
     def offer(self, candidate: UrlCandidate, referrer: str | None = None) -> None:
         url = candidate.url
@@ -131,10 +133,6 @@ class _Crawl:
             return None
         return candidate.origin
 
-    def take_wave(self) -> list[str]:
-        wave, self.queue = self.queue, []
-        return wave
-
 
 def build(settings: BuildSettings, progress: t.Callable[[int], None] | None = None) -> BuildResult:
     """Run the whole build; the caller reports the result and picks the exit code."""
@@ -158,14 +156,15 @@ def build(settings: BuildSettings, progress: t.Callable[[int], None] | None = No
         base_url=settings.address.path,
         project_root=settings.project_root,
     ) as pool:
-        while crawl.queue:
-            for page in pool.render(crawl.take_wave()):
-                page.endpoint = crawl.route_of[page.url].endpoint
-                pages[page.url] = page
-                if progress is not None:
-                    progress(len(pages))
-                for link in _links_of(page, site):
-                    crawl.offer(UrlCandidate(link, "crawl", page.url), referrer=page.url)
+        # One run over a queue the crawl keeps feeding: workers never wait
+        # for a "wave" of links to finish.
+        for page in pool.render(crawl.queue):
+            page.endpoint = crawl.route_of[page.url].endpoint
+            pages[page.url] = page
+            if progress is not None:
+                progress(len(pages))
+            for link in _links_of(page, site):
+                crawl.offer(UrlCandidate(link, "crawl", page.url), referrer=page.url)
         if _has_not_found_handler(app):
             not_found = next(iter(pool.render([NOT_FOUND_PROBE])))
 

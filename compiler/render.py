@@ -328,19 +328,26 @@ class RenderPool:
             self._renderer.environ["wsgi.multiprocess"] = False
 
     def render(self, urls: t.Iterable[str]) -> t.Iterator[RenderedPage]:
-        """Render every URL; pages come back in the order they complete."""
+        """Render every URL; pages come back in the order they complete.
+
+        Pass a ``collections.deque`` to keep feeding it while iterating: URLs
+        appended to it (a crawl's new links) are rendered in the same run, as
+        soon as a worker is free, and the run ends when it is empty and no
+        worker is busy.
+        """
         if self._renderer is None:
             raise RuntimeError("Use the RenderPool as a context manager: 'with RenderPool(...)'.")
+        source = urls if isinstance(urls, collections.deque) else collections.deque(urls)
         if not self._workers:
             renderer = self._renderer
-            for url in urls:
-                yield renderer.render(url)
+            while source:
+                yield renderer.render(source.popleft())
             return
         if self._rendering:
             raise RuntimeError("A RenderPool renders one batch of URLs at a time.")
         self._rendering = True
         try:
-            yield from self._render_in_workers(urls)
+            yield from self._render_in_workers(source)
         finally:
             self._rendering = False
 
@@ -361,7 +368,7 @@ class RenderPool:
         child_end.close()
         return _Worker(process, parent_end)
 
-    def _render_in_workers(self, urls: t.Iterable[str]) -> t.Iterator[RenderedPage]:
+    def _render_in_workers(self, urls: collections.deque[str]) -> t.Iterator[RenderedPage]:
         queue = _UrlQueue(urls, self.jobs, self.max_chunk, self.max_chunk_chars)
         try:
             while True:
@@ -397,7 +404,7 @@ class RenderPool:
                 while worker.chunks:
                     wait([worker.conn])
                     if worker.receive()[1]:
-                        self._replace(worker, _UrlQueue((), 1, 1, 1))
+                        self._replace(worker, _UrlQueue(collections.deque(), 1, 1, 1))
                         break
             raise
 
@@ -428,12 +435,12 @@ class RenderPool:
 class _UrlQueue:
     """The URLs still to send: suspects of a crash one by one, then the rest in chunks."""
 
-    def __init__(self, urls: t.Iterable[str], jobs: int, max_chunk: int, max_chars: int) -> None:
-        self._source = iter(urls)
-        self._size = max_chunk
-        if isinstance(urls, t.Sized):
-            # Small enough that every worker gets several chunks.
-            self._size = max(1, min(max_chunk, len(urls) // (jobs * 8)))
+    def __init__(
+        self, urls: collections.deque[str], jobs: int, max_chunk: int, max_chars: int
+    ) -> None:
+        self._source = urls
+        self._jobs = jobs
+        self._max_chunk = max_chunk
         self._max_chars = max_chars
         #: URLs a dead worker held; each is rendered alone to find the culprit.
         self._suspects: collections.deque[str] = collections.deque()
@@ -453,13 +460,14 @@ class _UrlQueue:
     def next_chunk(self) -> list[str]:
         if self._suspects:
             return [self._suspects.popleft()]
+        # Small enough that every worker gets several chunks of what is queued now.
+        size = max(1, min(self._max_chunk, len(self._source) // (self._jobs * 8)))
         chunk: list[str] = []
         chars = 0
-        for url in self._source:
+        while self._source and len(chunk) < size and chars < self._max_chars:
+            url = self._source.popleft()
             chunk.append(url)
             chars += len(url)
-            if len(chunk) >= self._size or chars >= self._max_chars:
-                break
         return chunk
 
 

@@ -9,6 +9,7 @@ import typing as t
 import warnings
 import weakref
 from datetime import timedelta
+from functools import lru_cache
 from inspect import iscoroutinefunction
 from itertools import chain
 from urllib.parse import quote as _url_quote
@@ -17,12 +18,14 @@ import click
 from werkzeug.datastructures import Headers
 from werkzeug.datastructures import ImmutableDict
 from werkzeug.exceptions import Aborter
+from werkzeug.exceptions import BadHost
 from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import BadRequestKeyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
 from werkzeug.routing import BuildError
 from werkzeug.routing import Map
+from werkzeug.routing import MapAdapter
 from werkzeug.routing import RequestRedirect
 from werkzeug.routing import RoutingException
 from werkzeug.routing import Rule
@@ -30,6 +33,7 @@ from werkzeug.serving import is_running_from_reloader
 from werkzeug.utils import cached_property
 from werkzeug.utils import redirect as _wz_redirect
 from werkzeug.wrappers import Response as BaseResponse
+from werkzeug.wsgi import get_host
 
 from . import cli
 from . import typing as ft
@@ -40,6 +44,7 @@ from .ctx import RequestContext
 from .ctx import _AppCtxGlobals
 from .globals import _cv_app
 from .globals import _cv_request
+from .globals import _no_req_msg
 from .globals import g
 from .globals import request
 from .globals import request_ctx
@@ -69,8 +74,6 @@ from .wrappers import Request
 from .wrappers import Response
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from werkzeug.routing import MapAdapter
-
     from .blueprints import Blueprint
     from .testing import FlaskClient
     from .testing import FlaskCliRunner
@@ -86,6 +89,14 @@ T_template_test = t.TypeVar("T_template_test", bound=ft.TemplateTestCallable)
 _sentinel = object()
 #: Characters left unquoted in a URL fragment built by ``url_for(_anchor=...)``.
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
+
+
+def _request_ctx() -> RequestContext:
+    """The active request context: what ``request_ctx`` proxies, without the proxy's cost."""
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        raise RuntimeError(_no_req_msg)
+    return ctx
 
 
 def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
@@ -105,6 +116,55 @@ def _host_within(request: Request, server_name: str) -> bool:
 
 
 _server_name_warnings: dict[t.Any, t.Any] = {}
+
+
+def _bind_to_environ(
+    url_map: Map, environ: dict[str, t.Any], server_name: str | None, subdomain: str
+) -> MapAdapter:
+    """``url_map.bind_to_environ(environ, server_name, subdomain)``, for a known subdomain
+    and a request that is not a WebSocket upgrade.
+
+    Those two are what make werkzeug's version slow (it splits the host to find
+    the subdomain and parses the ``Connection`` header); with them settled the
+    adapter is built from the same environ values, at a fraction of the cost.
+    """
+    scheme = environ["wsgi.url_scheme"]
+    if server_name is None:
+        server_name = get_host(environ).lower()
+    else:
+        # Like werkzeug: a default port in SERVER_NAME is left out, as in the Host header.
+        server_name = server_name.lower()
+        if scheme in {"http", "ws"} and server_name.endswith(":80"):
+            server_name = server_name[:-3]
+        elif scheme in {"https", "wss"} and server_name.endswith(":443"):
+            server_name = server_name[:-4]
+    host, colon, port = server_name.partition(":")
+    return MapAdapter(
+        url_map,
+        f"{_idna(host)}{colon}{port}",
+        _wsgi_str(environ.get("SCRIPT_NAME"), "/"),
+        subdomain,
+        scheme,
+        _wsgi_str(environ.get("PATH_INFO"), "/"),
+        environ["REQUEST_METHOD"],
+        _wsgi_str(environ.get("QUERY_STRING"), None),
+    )
+
+
+@lru_cache(maxsize=64)
+def _idna(host: str) -> str:
+    """``host`` IDNA-encoded for a URL adapter; hosts repeat, so the codec runs once each."""
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError as e:
+        raise BadHost() from e
+
+
+def _wsgi_str(value: str | None, default: str | None) -> str | None:
+    """A WSGI environ string (UTF-8 bytes as latin-1) decoded, or ``default`` when missing."""
+    if value is None:
+        return default
+    return value.encode("latin1").decode(errors="replace")
 
 
 def _foreign_host_subdomain(host: str, server_name: str) -> str:
@@ -245,6 +305,8 @@ class Flask(Scaffold):
         ] = []
         self.teardown_appcontext_funcs: list[ft.TeardownCallable] = []
         self.shell_context_processors: list[ft.ShellContextProcessorCallable] = []
+        #: Registered functions known not to be coroutine functions; see :meth:`_sync`.
+        self._plain_functions: set[t.Callable[..., t.Any]] = set()
         self.blueprints: dict[str, Blueprint] = {}
         #: Where extensions keep their per-app state.
         self.extensions: dict[str, t.Any] = {}
@@ -378,14 +440,15 @@ class Flask(Scaffold):
     def update_template_context(self, context: dict[str, t.Any]) -> None:
         """Add the context processors' values to ``context``; explicit values win."""
         names: t.Iterable[str | None] = (None,)
-        if request:
-            names = chain(names, reversed(request.blueprints))
+        req_ctx = _cv_request.get(None)
+        if req_ctx is not None:
+            names = chain(names, reversed(req_ctx.request.blueprints))
         explicit = context.copy()
         for name in names:
             processors = self.template_context_processors.get(name)
             if processors:
                 for func in processors:
-                    context.update(self.ensure_sync(func)())
+                    context.update(self._sync(func)())
         context.update(explicit)
 
     def make_shell_context(self) -> dict[str, t.Any]:
@@ -618,10 +681,10 @@ class Flask(Scaffold):
         # responses in their own right.
         if e.code is None or isinstance(e, RoutingException):
             return e
-        handler = self._find_error_handler(e, request.blueprints)
+        handler = self._find_error_handler(e, _request_ctx().request.blueprints)
         if handler is None:
             return e
-        return self.ensure_sync(handler)(e)  # type: ignore[no-any-return]
+        return self._sync(handler)(e)  # type: ignore[no-any-return]
 
     def handle_user_exception(self, e: Exception) -> HTTPException | ft.ResponseReturnValue:
         """Handle an exception raised while dispatching; re-raise when no handler takes it."""
@@ -633,10 +696,10 @@ class Flask(Scaffold):
         if isinstance(e, HTTPException) and not self.trap_http_exception(e):
             return self.handle_http_exception(e)
 
-        handler = self._find_error_handler(e, request.blueprints)
+        handler = self._find_error_handler(e, _request_ctx().request.blueprints)
         if handler is None:
             raise
-        return self.ensure_sync(handler)(e)  # type: ignore[no-any-return]
+        return self._sync(handler)(e)  # type: ignore[no-any-return]
 
     def handle_exception(self, e: Exception) -> Response:
         """Handle an exception that nothing else handled: a 500, or re-raised when
@@ -657,7 +720,7 @@ class Flask(Scaffold):
         server_error = InternalServerError(original_exception=e)
         handler = self._find_error_handler(server_error, request.blueprints)
         if handler is not None:
-            server_error = self.ensure_sync(handler)(server_error)
+            server_error = self._sync(handler)(server_error)
         return self.finalize_request(server_error, from_error_handler=True)
 
     def log_exception(
@@ -686,13 +749,13 @@ class Flask(Scaffold):
 
     def dispatch_request(self) -> ft.ResponseReturnValue:
         """Call the view of the matched rule and return what it returns."""
-        req = request_ctx.request
+        req = _request_ctx().request
         if req.routing_exception is not None:
             self.raise_routing_exception(req)
         rule = req.url_rule
         if req.method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
             return self.make_default_options_response()
-        return self.ensure_sync(self.view_functions[rule.endpoint])(**req.view_args)  # type: ignore[union-attr,no-any-return]
+        return self._sync(self.view_functions[rule.endpoint])(**req.view_args)  # type: ignore[union-attr,no-any-return]
 
     def full_dispatch_request(self) -> Response:
         """Run the before hooks and the view, handle their errors, and finalize the response."""
@@ -736,6 +799,25 @@ class Flask(Scaffold):
         if iscoroutinefunction(func):
             return self.async_to_sync(func)
         return func
+
+    def _sync(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+        """``self.ensure_sync(func)`` for a function registered on the app (a view, a hook,
+        a handler), remembered when it is a plain function.
+
+        Asking whether a function is a coroutine function costs more than calling
+        a small view. Registered functions are few and live as long as the app, so
+        the answer for a plain one is kept; coroutine functions, and every function
+        when ``ensure_sync`` is overridden, go through ``ensure_sync`` on each call.
+        """
+        try:
+            if func in self._plain_functions:
+                return func
+        except TypeError:  # unhashable callables are never remembered
+            return self.ensure_sync(func)
+        synced = self.ensure_sync(func)
+        if synced is func and getattr(self.ensure_sync, "__func__", None) is Flask.ensure_sync:
+            self._plain_functions.add(func)
+        return synced
 
     def async_to_sync(
         self, func: t.Callable[..., t.Coroutine[t.Any, t.Any, t.Any]]
@@ -828,8 +910,10 @@ class Flask(Scaffold):
             trusted_hosts = config["TRUSTED_HOSTS"]
             if trusted_hosts is not None:
                 request.trusted_hosts = trusted_hosts
-            # Reading the host validates it against the trusted hosts.
-            request.host  # noqa: B018
+            if request.trusted_hosts is not None:
+                # Reading the host validates it against the trusted hosts. Without
+                # any it cannot fail, and reading it first costs as much as binding.
+                request.host  # noqa: B018
             subdomain = None
             server_name = config["SERVER_NAME"]
             if self.url_map.host_matching:
@@ -840,9 +924,16 @@ class Flask(Scaffold):
                 subdomain = self.url_map.default_subdomain or ""
             elif server_name is not None and not _host_within(request, server_name):
                 subdomain = _foreign_host_subdomain(request.host, server_name)
-            return self.url_map.bind_to_environ(
-                request.environ, server_name=server_name, subdomain=subdomain
-            )
+            environ = request.environ
+            if (
+                subdomain is None
+                or "HTTP_UPGRADE" in environ
+                or type(self.url_map).bind_to_environ is not Map.bind_to_environ
+            ):
+                return self.url_map.bind_to_environ(
+                    environ, server_name=server_name, subdomain=subdomain
+                )
+            return _bind_to_environ(self.url_map, environ, server_name, subdomain)
 
         if config["SERVER_NAME"] is not None:
             return self.url_map.bind(
@@ -855,6 +946,8 @@ class Flask(Scaffold):
     def inject_url_defaults(self, endpoint: str, values: dict[str, t.Any]) -> None:
         """Let the ``url_defaults`` functions of the app and of the endpoint's
         blueprints fill in ``values``."""
+        if not self.url_default_functions:
+            return
         names: t.Iterable[str | None] = (None,)
         if "." in endpoint:
             names = chain(names, reversed(_split_blueprint_path(endpoint.rpartition(".")[0])))
@@ -946,18 +1039,22 @@ class Flask(Scaffold):
         A ``before_request`` function that returns a value stops the request:
         the value is the response and the view is not called.
         """
-        req = request_ctx.request
+        if not (self.url_value_preprocessors or self.before_request_funcs):
+            # Nothing registered (the usual case): skip working out the blueprints.
+            return None
+        req = _request_ctx().request
         names = (None, *reversed(req.blueprints))
-        for name in names:
-            functions = self.url_value_preprocessors.get(name)
-            if functions:
-                for url_func in functions:
-                    url_func(req.endpoint, req.view_args)
+        if self.url_value_preprocessors:
+            for name in names:
+                functions = self.url_value_preprocessors.get(name)
+                if functions:
+                    for url_func in functions:
+                        url_func(req.endpoint, req.view_args)
         for name in names:
             functions = self.before_request_funcs.get(name)
             if functions:
                 for before_func in functions:
-                    rv = self.ensure_sync(before_func)()
+                    rv = self._sync(before_func)()
                     if rv is not None:
                         return rv  # type: ignore[no-any-return]
         return None
@@ -965,14 +1062,15 @@ class Flask(Scaffold):
     def process_response(self, response: Response) -> Response:
         """Run the ``after_this_request`` and ``after_request`` functions, then save the
         session onto the response."""
-        ctx = request_ctx._get_current_object()  # type: ignore[attr-defined]
+        ctx = _request_ctx()
         for func in ctx._after_request_functions:
             response = self.ensure_sync(func)(response)
-        for name in chain(ctx.request.blueprints, (None,)):
-            functions = self.after_request_funcs.get(name)
-            if functions:
-                for func in reversed(functions):
-                    response = self.ensure_sync(func)(response)
+        if self.after_request_funcs:
+            for name in chain(ctx.request.blueprints, (None,)):
+                functions = self.after_request_funcs.get(name)
+                if functions:
+                    for func in reversed(functions):
+                        response = self._sync(func)(response)
 
         session_obj = ctx._opened_session
         if session_obj is None:
@@ -1015,11 +1113,12 @@ class Flask(Scaffold):
         """Call the ``teardown_request`` functions, innermost blueprint first."""
         if exc is _sentinel:
             exc = sys.exc_info()[1]
-        for name in chain(request.blueprints, (None,)):
-            functions = self.teardown_request_funcs.get(name)
-            if functions:
-                for func in reversed(functions):
-                    self.ensure_sync(func)(exc)
+        if self.teardown_request_funcs:
+            for name in chain(_request_ctx().request.blueprints, (None,)):
+                functions = self.teardown_request_funcs.get(name)
+                if functions:
+                    for func in reversed(functions):
+                        self._sync(func)(exc)
         if request_tearing_down.receivers:
             request_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
 
@@ -1028,7 +1127,7 @@ class Flask(Scaffold):
         if exc is _sentinel:
             exc = sys.exc_info()[1]
         for func in reversed(self.teardown_appcontext_funcs):
-            self.ensure_sync(func)(exc)
+            self._sync(func)(exc)
         if appcontext_tearing_down.receivers:
             appcontext_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typing as t
+from http import HTTPStatus
 
 from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import HTTPException
@@ -10,6 +11,7 @@ from werkzeug.wrappers import Request as RequestBase
 from werkzeug.wrappers import Response as ResponseBase
 
 from . import json
+from .globals import _cv_app
 from .globals import current_app
 from .helpers import _split_blueprint_path
 
@@ -40,9 +42,10 @@ class Request(RequestBase):
     def _app_limit(self, own: int | None, key: str, fallback: int | None) -> int | None:
         if own is not None:
             return own
-        if not current_app:
+        app_ctx = _cv_app.get(None)
+        if app_ctx is None:
             return fallback
-        return current_app.config[key]  # type: ignore[no-any-return]
+        return app_ctx.app.config[key]  # type: ignore[no-any-return]
 
     @property
     def max_content_length(self) -> int | None:  # type: ignore[override]
@@ -101,9 +104,10 @@ class Request(RequestBase):
     def _load_form_data(self) -> None:
         super()._load_form_data()
         # In debug mode, explain a missing file upload instead of a bare KeyError.
+        app_ctx = _cv_app.get(None)
         if (
-            current_app
-            and current_app.debug
+            app_ctx is not None
+            and app_ctx.app.debug
             and self.mimetype != "multipart/form-data"
             and not self.files
         ):
@@ -121,6 +125,13 @@ class Request(RequestBase):
             raise BadRequest() from error
 
 
+def _no_content_type(headers: t.Any) -> bool:
+    """Whether ``headers`` (a response's constructor argument) surely has no Content-Type."""
+    if not headers:
+        return True
+    return type(headers) is dict and not any(name.lower() == "content-type" for name in headers)
+
+
 class Response(ResponseBase):
     """The response object of the runtime: HTML by default, JSON-aware."""
 
@@ -128,9 +139,27 @@ class Response(ResponseBase):
     json_module = json
     autocorrect_location_header = False
 
+    def __init__(
+        self,
+        response: t.Iterable[bytes] | bytes | t.Iterable[str] | str | None = None,
+        status: int | str | HTTPStatus | None = None,
+        headers: t.Mapping[str, str | t.Iterable[str]] | t.Iterable[tuple[str, str]] | None = None,
+        mimetype: str | None = None,
+        content_type: str | None = None,
+        direct_passthrough: bool = False,
+    ) -> None:
+        if mimetype is None and content_type is None and _no_content_type(headers):
+            # werkzeug picks the default mimetype when the headers have no
+            # Content-Type; a miss in werkzeug's Headers costs as much as the
+            # rest of this call (it raises and catches a KeyError), so the
+            # common cases, no headers or a dict, are checked here first.
+            mimetype = self.default_mimetype
+        super().__init__(response, status, headers, mimetype, content_type, direct_passthrough)
+
     @property
     def max_cookie_size(self) -> int:  # type: ignore[override]
         """``MAX_COOKIE_SIZE`` of the current app, werkzeug's default outside one."""
-        if current_app:
-            return current_app.config["MAX_COOKIE_SIZE"]  # type: ignore[no-any-return]
+        app_ctx = _cv_app.get(None)
+        if app_ctx is not None:
+            return app_ctx.app.config["MAX_COOKIE_SIZE"]  # type: ignore[no-any-return]
         return super().max_cookie_size

@@ -18,18 +18,30 @@ install_flask_alias()
 APPS = Path(__file__).resolve().parents[1] / "apps"
 
 
-def load_app_from(name: str) -> t.Any:
-    """Import ``tests/apps/<name>/app.py`` as the module ``app``; return its ``app``.
-
-    Modules imported from another fixture folder are forgotten first, so the
-    fixture apps can reuse module names (``app``, ``lib``, ...).
-    """
+def _forget_fixture_apps() -> None:
     apps = os.path.join(str(APPS), "")
     for module_name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
         if file and os.path.realpath(file).startswith(apps):
             del sys.modules[module_name]
     sys.path[:] = [p for p in sys.path if not os.path.realpath(p or ".").startswith(apps)]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _unload_fixture_apps_after_module() -> t.Iterator[None]:
+    """Leave no fixture app importable for later tests (Flask's CLI tests look
+    for an ``app`` module, in this process and in the conformance subprocess)."""
+    yield
+    _forget_fixture_apps()
+
+
+def load_app_from(name: str) -> t.Any:
+    """Import ``tests/apps/<name>/app.py`` as the module ``app``; return its ``app``.
+
+    Modules imported from another fixture folder are forgotten first, so the
+    fixture apps can reuse module names (``app``, ``lib``, ...).
+    """
+    _forget_fixture_apps()
     sys.path.insert(0, str(APPS / name))
     importlib.invalidate_caches()
     return importlib.import_module("app").app

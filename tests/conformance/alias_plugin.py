@@ -7,8 +7,9 @@ before any conftest or test module: the alias is in place before Flask's
 The harness talks to it through environment variables:
 
 ``SITEC_CONFORMANCE_SYSPATH``
-    The parent's ``sys.path``; missing entries are appended so ``sitec`` imports
-    the same way it did in the parent (installed or via ``PYTHONPATH``).
+    The entries of the parent's ``sys.path`` that hold a ``sitec`` folder; they are
+    appended so ``sitec`` imports the way it did in the parent (installed or via
+    ``PYTHONPATH``).
 ``SITEC_CONFORMANCE_REPORT``
     A file that receives one JSON object per line: a ``session`` record naming the
     module that ``flask`` resolved to, then every collect and test-phase report.

@@ -172,8 +172,10 @@ def run_suite(
         env.pop("PYTEST_ADDOPTS", None)
         env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), env.get("PYTHONPATH")]))
+        # Only the entries that provide ``sitec``: other tests put their apps'
+        # folders on sys.path, and Flask's CLI tests must not find an ``app.py``.
         env["SITEC_CONFORMANCE_SYSPATH"] = os.pathsep.join(
-            os.path.abspath(p) for p in sys.path if os.path.isdir(p or ".")
+            os.path.abspath(p) for p in sys.path if os.path.isdir(os.path.join(p or ".", "sitec"))
         )
         env["SITEC_CONFORMANCE_REPORT"] = str(report)
         env.setdefault("SITEC_CONFORMANCE_TEST_TIMEOUT", "30")
