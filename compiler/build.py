@@ -155,6 +155,7 @@ def build(settings: BuildSettings, progress: t.Callable[[int], None] | None = No
         jobs=settings.jobs,
         base_url=settings.address.path,
         project_root=settings.project_root,
+        g_feeding=analysis.g_feeding_reads,
     ) as pool:
         # One run over a queue the crawl keeps feeding: workers never wait
         # for a "wave" of links to finish.
@@ -168,7 +169,7 @@ def build(settings: BuildSettings, progress: t.Callable[[int], None] | None = No
         if _has_not_found_handler(app):
             not_found = next(iter(pool.render([NOT_FOUND_PROBE])))
 
-    _drop_g_feeding_reads(pages.values(), analysis.g_feeding_reads)
+    _forget_cookie_vary_of_g_feeding(pages.values())
     kept = _judge_pages(pages, crawl, result)
     _report_endpoints_without_urls(result, crawl)
 
@@ -237,19 +238,18 @@ def _usable_not_found(page: RenderedPage, result: BuildResult) -> bool:
     return True
 
 
-def _drop_g_feeding_reads(pages: t.Iterable[RenderedPage], g_feeding: set[tuple[str, int]]) -> None:
-    """Forget reads that only fed ``g`` attributes the (static) page never uses.
+def _forget_cookie_vary_of_g_feeding(pages: t.Iterable[RenderedPage]) -> None:
+    """Drop the ``Vary: Cookie`` of pages whose only reads filled ``g``.
 
-    Such a read of the session also made the runtime add ``Vary: Cookie``;
-    when nothing else was read, the page does not vary on the cookie, so that
-    ``Vary`` entry goes too.
+    A hook that loads ``g.user`` from the session makes the runtime add
+    ``Vary: Cookie``; when the page uses no attribute such reads filled (the
+    observer set them apart) and read nothing else, it does not vary on the
+    cookie.
     """
     for page in pages:
-        kept = [read for read in page.reads if (read.file, read.line) not in g_feeding]
-        if len(kept) < len(page.reads) and not kept:
+        if page.g_feeding_reads and not page.reads:
             page.headers = [_without_cookie_vary(header) for header in page.headers]
             page.headers = [(name, value) for name, value in page.headers if value]
-        page.reads = kept
 
 
 def _without_cookie_vary(header: tuple[str, str]) -> tuple[str, str]:

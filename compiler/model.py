@@ -111,6 +111,9 @@ class RenderedPage:
     links: list[str] = field(default_factory=list)
     #: The formatted exception when the render raised.
     error: str | None = None
+    #: Reads made only to fill ``g`` attributes the analysis found this page
+    #: does not use (a ``before_request`` loading ``g.user``): not in ``reads``.
+    g_feeding_reads: list[Evidence] = field(default_factory=list)
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()
