@@ -153,7 +153,7 @@ def build(settings: BuildSettings, progress: t.Callable[[int], None] | None = No
     with RenderPool(
         app,
         jobs=settings.jobs,
-        base_url=settings.address.path,
+        base_url=settings.address.url,
         project_root=settings.project_root,
         g_feeding=analysis.g_feeding_reads,
     ) as pool:

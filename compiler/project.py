@@ -43,6 +43,13 @@ class SiteAddress:
     scheme: str = "http"
     host: str = "localhost"
     path: str = "/"
+    #: Whether the scheme and host were given (a full URL), not defaults.
+    absolute: bool = False
+
+    @property
+    def url(self) -> str:
+        """As given: the full URL, or the path prefix alone."""
+        return f"{self.scheme}://{self.host}{self.path}" if self.absolute else self.path
 
     @property
     def script_name(self) -> str:
@@ -70,7 +77,7 @@ class SiteAddress:
         if not path.endswith("/"):
             path += "/"
         if parts.scheme:
-            return cls(parts.scheme, parts.netloc, path)
+            return cls(parts.scheme, parts.netloc, path, absolute=True)
         return cls(path=path)
 
 

@@ -28,6 +28,7 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from types import CodeType
 from urllib.parse import unquote_to_bytes
+from urllib.parse import urlsplit
 
 from sitec.runtime.observe import Observer
 from sitec.runtime.observe import RecordingEnviron
@@ -59,8 +60,10 @@ def render_page(
 ) -> RenderedPage:
     """Render the app-relative ``url`` as a GET from nobody in particular.
 
-    The site is served under ``base_url`` (``SCRIPT_NAME``), so links in the
-    page carry it; ``RenderedPage.links`` has it stripped again. Paths in the
+    The site is served under ``base_url``, a path (``SCRIPT_NAME``) or a full
+    URL (its scheme and host too, for absolute links; a path takes them from
+    ``SERVER_NAME`` and ``PREFERRED_URL_SCHEME``, else ``http://localhost``), so
+    links in the page carry it; ``RenderedPage.links`` has it stripped again. Paths in the
     page's evidence and files are relative to ``project_root`` (by default
     the folder the app's top-level package is imported from). ``g_feeding``
     is the analysis' :attr:`~sitec.compiler.analyse.AppAnalysis.g_feeding_reads`.
@@ -74,8 +77,9 @@ class _Renderer:
     def __init__(
         self, app: Flask, base_url: str, project_root: Path, g_feeding: GFeeding | None
     ) -> None:
+        site = urlsplit(base_url)
         self.app = app
-        self.base_url = base_url
+        self.base_url = base_url = _base_url(site.path)
         self.project_root = project_root
         #: The arguments it was asked for with, to find it again cheaply.
         self.arguments: tuple[t.Any, ...] = ()
@@ -83,9 +87,9 @@ class _Renderer:
         if existing is not None:
             existing.uninstall()
         self.observer = Observer(app, project_root, g_feeding=g_feeding)
-        server_name = app.config.get("SERVER_NAME") or "localhost"
+        server_name = site.netloc or app.config.get("SERVER_NAME") or "localhost"
         host, _, port = server_name.partition(":")
-        scheme = app.config.get("PREFERRED_URL_SCHEME") or "http"
+        scheme = site.scheme or app.config.get("PREFERRED_URL_SCHEME") or "http"
         self.hosts = frozenset({"localhost", host.lower()})
         self._normalised: dict[t.Any, str | None] = {}
         # Recording: middleware and WSGI apps that views return read the client's
@@ -257,7 +261,7 @@ def _renderer(
     root = Path(project_root).resolve() if project_root is not None else _project_root(app)
     if renderer is not None:
         renderer.close()
-    renderer = _Renderer(app, _base_url(base_url), root, g_feeding)
+    renderer = _Renderer(app, base_url, root, g_feeding)
     app.extensions[_RENDERER_KEY] = renderer
     renderer.arguments = arguments
     return renderer

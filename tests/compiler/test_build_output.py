@@ -156,6 +156,22 @@ def test_a_base_url_goes_into_links_but_not_into_file_paths(build_project) -> No
     assert written_urls(manifest)["/a/"] == "a/index.html"
     assert manifest["redirects"] == [{"url": "/old/", "location": "/docs/a/", "status": 301}]
     assert b'href="/docs/"' in (public / "404.html").read_bytes()
+    assert '<link rel="canonical" href="http://localhost/docs/">' in index
+    assert assert_static_pages_do_not_change(settings) == 11
+
+
+def test_a_full_base_url_gives_absolute_links_its_scheme_and_host(build_project) -> None:
+    project = build_project("build_output")
+    settings = settings_for(project, base_url="https://example.org/docs/")
+    result = build(settings)
+    assert result.committed, report_of(result)
+    index = (settings.output / "public/index.html").read_text()
+    assert '<link rel="canonical" href="https://example.org/docs/">' in index
+    assert 'href="/docs/a/"' in index
+    manifest = manifest_of(settings.output)
+    assert manifest["base_url"] == "/docs/"
+    assert written_urls(manifest)["/a/"] == "a/index.html"
+    # Served from https://example.org/docs/, the runtime answers with the same bytes.
     assert assert_static_pages_do_not_change(settings) == 11
 
 

@@ -104,7 +104,7 @@ VISITORS: list[dict[str, t.Any]] = [
 ]
 
 
-def _get_as(app: t.Any, url: str, visitor: dict[str, t.Any], script_name: str) -> t.Any:
+def _get_as(app: t.Any, url: str, visitor: dict[str, t.Any], site: str) -> t.Any:
     client = app.test_client()
     for name, value in visitor["cookies"].items():
         client.set_cookie(name, value)
@@ -113,7 +113,7 @@ def _get_as(app: t.Any, url: str, visitor: dict[str, t.Any], script_name: str) -
             session.update(visitor["session"])
     return client.get(
         url + visitor["query"],
-        base_url=f"http://localhost{script_name}",
+        base_url=site,
         headers=visitor["headers"],
     )
 
@@ -125,7 +125,8 @@ def assert_static_pages_do_not_change(settings: BuildSettings) -> int:
     out = settings.output
     manifest = manifest_of(out)
     app = load_app(settings)
-    script_name = manifest["base_url"].rstrip("/")
+    # Where the site is served: the --base-url's scheme and host, when it has them.
+    site = f"{settings.address.scheme}://{settings.address.host}{manifest['base_url'].rstrip('/')}"
     checked = 0
     for route in manifest["routes"]:
         if route["decision"] != "static":
@@ -133,7 +134,7 @@ def assert_static_pages_do_not_change(settings: BuildSettings) -> int:
         for entry in route["urls"]:
             written = (out / "public" / entry["file"]).read_bytes()
             for visitor in VISITORS:
-                response = _get_as(app, entry["url"], visitor, script_name)
+                response = _get_as(app, entry["url"], visitor, site)
                 try:
                     assert response.status_code == 200, (entry["url"], response.status)
                     body = response.get_data()
@@ -148,7 +149,7 @@ def assert_static_pages_do_not_change(settings: BuildSettings) -> int:
             checked += 1
     for redirect in manifest.get("redirects", []):
         for visitor in VISITORS:
-            response = _get_as(app, redirect["url"], visitor, script_name)
+            response = _get_as(app, redirect["url"], visitor, site)
             assert response.status_code == redirect["status"]
             assert response.headers["Location"] == redirect["location"]
             response.close()
