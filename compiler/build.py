@@ -41,6 +41,8 @@ from .render import RenderPool
 #: The path rendered to produce ``404.html``; it matches no rule of any sane app.
 NOT_FOUND_PROBE = "/__sitec__/not-found"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+#: What the render-time proof finds that forcing a route static overrides.
+_OVERRIDABLE = frozenset({"request-read", "not-cacheable"})
 
 
 @dataclass
@@ -66,10 +68,13 @@ class BuildResult:
         return [p for p in self.problems if self.policy_of(p) == "warn"]
 
     def policy_of(self, problem: Problem) -> str:
+        policy = self.settings.policy(problem.kind)
         route = self.route(problem.endpoint) if problem.endpoint else None
-        if problem.kind == "request-read" and route is not None and route.override == "static":
-            return "fail"  # forced static, yet it read the request: the override is wrong
-        return self.settings.policy(problem.kind)
+        if route is not None and route.override == "static" and problem.kind in _OVERRIDABLE:
+            # Forced static: the page was written on the user's word; a warning
+            # shows what was overridden (even under --strict), unless ignored.
+            return "ignore" if policy == "ignore" else "warn"
+        return policy
 
     def route(self, endpoint: str) -> RouteAnalysis | None:
         for route in self.routes:
@@ -86,6 +91,10 @@ class BuildResult:
         return sum(f.size for files in self.files.values() for f in files)
 
 
+#: How a URL found before rendering is named in a problem.
+_FOUND_BY = {"url_for": "url_for at {}", "generator": "the url_values generator at {}"}
+
+
 class _Crawl:
     """The URLs to render, found before and while rendering, each once."""
 
@@ -93,26 +102,25 @@ class _Crawl:
         self.site = site
         self.problems = problems
         self.found: dict[str, UrlCandidate] = {}
+        #: The first page that linked to each URL, however the URL was found first.
+        self.linked_from: dict[str, str] = {}
         self.route_of: dict[str, RouteAnalysis] = {}
         #: URLs still to render; the render pool takes them as it goes.
         self.queue: collections.deque[str] = collections.deque()
 
     def offer(self, candidate: UrlCandidate, referrer: str | None = None) -> None:
         url = candidate.url
+        if referrer is not None:
+            self.linked_from.setdefault(url, referrer)
         if url in self.found:
             return
         self.found[url] = candidate
         target = self.site.match(url)
         if target is None:
-            if referrer is not None:
-                self.problems.append(
-                    Problem(
-                        "bad-status",
-                        f"{referrer} links to {url}, which no route answers (404)",
-                        url=url,
-                        referrer=referrer,
-                    )
-                )
+            message = f"{referrer} links to {url}, which" if referrer else f"{url}:"
+            self.problems.append(
+                self.problem("bad-status", f"{message} no route answers (404)", url)
+            )
             return
         if target.redirect_to is not None:
             # The runtime redirects it (a missing trailing slash): render the target.
@@ -126,12 +134,28 @@ class _Crawl:
         self.route_of[url] = route
         self.queue.append(url)
 
-    def referrer_of(self, url: str) -> str | None:
-        """The page that linked to ``url``, when a crawl found it."""
+    def problem(
+        self,
+        kind: str,
+        message: str,
+        url: str,
+        endpoint: str | None = None,
+        evidence: Evidence | None = None,
+    ) -> Problem:
+        """A problem of ``url``, with the page that linked to it or how it was found."""
         candidate = self.found.get(url)
-        if candidate is None or candidate.source != "crawl":
-            return None
-        return candidate.origin
+        found_by = None
+        if candidate is not None and candidate.source in _FOUND_BY and candidate.origin:
+            found_by = _FOUND_BY[candidate.source].format(candidate.origin)
+        return Problem(
+            kind,
+            message,
+            url,
+            endpoint,
+            self.linked_from.get(url),
+            evidence=evidence,
+            found_by=found_by,
+        )
 
 
 def build(settings: BuildSettings, progress: t.Callable[[int], None] | None = None) -> BuildResult:
@@ -164,7 +188,7 @@ def build(settings: BuildSettings, progress: t.Callable[[int], None] | None = No
             pages[page.url] = page
             if progress is not None:
                 progress(len(pages))
-            for link in _links_of(page, site):
+            for link in page.links:
                 crawl.offer(UrlCandidate(link, "crawl", page.url), referrer=page.url)
         if _has_not_found_handler(app):
             not_found = next(iter(pool.render([NOT_FOUND_PROBE])))
@@ -195,16 +219,6 @@ def build(settings: BuildSettings, progress: t.Callable[[int], None] | None = No
 
     result.seconds = time.perf_counter() - started
     return result
-
-
-def _links_of(page: RenderedPage, site: SiteMap) -> list[str]:
-    links = list(page.links)
-    location = page.header("Location")
-    if page.status in REDIRECT_STATUSES and location:
-        target = site._strip_origin(location)
-        if target is not None:
-            links.append(target)
-    return links
 
 
 def _has_not_found_handler(app: Flask) -> bool:
@@ -264,16 +278,23 @@ def _judge_pages(
     pages: dict[str, RenderedPage], crawl: _Crawl, result: BuildResult
 ) -> list[RenderedPage]:
     """Sort the rendered pages into files, redirects and problems; demote endpoints
-    whose pages depended on the request."""
+    whose pages depended on the request, unless user code forced them static."""
     demoted: dict[str, list[Evidence]] = {}
     for page in pages.values():
+        route = crawl.route_of[page.url]
         evidence = [
             Evidence(f"{read.message} while rendering {page.url}", read.file, read.line, read.via)
             for read in page.reads
         ]
+        # A read already demotes the page; its Vary: Cookie (it read the session) is no news.
+        judged = page.status != 200 or page.reads
+        reason = None if judged else paths.not_cacheable_reason(page.headers)
+        if route.override == "static":
+            _report_overridden(route, page, evidence, reason, crawl, result)
+            continue
         if evidence and page.endpoint not in demoted:
             result.problems.append(
-                Problem(
+                crawl.problem(
                     "request-read",
                     f"{page.endpoint} made dynamic: {evidence[0].message}",
                     page.url,
@@ -281,13 +302,10 @@ def _judge_pages(
                     evidence=evidence[0],
                 )
             )
-        # A read already demotes the page; its Vary: Cookie (it read the session) is no news.
-        judged = page.status != 200 or page.reads
-        reason = None if judged else paths.not_cacheable_reason(page.headers)
         if reason is not None:
             evidence.append(Evidence(f"{page.url}: {reason}, so it cannot be a file"))
             result.problems.append(
-                Problem("not-cacheable", f"{page.url}: {reason}", page.url, page.endpoint)
+                crawl.problem("not-cacheable", f"{page.url}: {reason}", page.url, page.endpoint)
             )
         if evidence:
             demoted.setdefault(page.endpoint or "", []).extend(evidence)
@@ -302,32 +320,58 @@ def _judge_pages(
     for page in pages.values():
         if page.endpoint in demoted:
             continue
-        referrer = crawl.referrer_of(page.url)
         if page.error is not None:
             result.problems.append(
-                Problem(
+                crawl.problem(
                     "render-error",
                     f"{page.url} raised while rendering: {page.error}",
                     page.url,
                     page.endpoint,
-                    referrer,
                 )
             )
         elif page.status in REDIRECT_STATUSES:
             result.redirects.append(Redirect(page.url, page.header("Location") or "", page.status))
         elif page.status != 200:
             result.problems.append(
-                Problem(
-                    "bad-status",
-                    f"{page.url} answered {page.status}",
-                    page.url,
-                    page.endpoint,
-                    referrer,
+                crawl.problem(
+                    "bad-status", f"{page.url} answered {page.status}", page.url, page.endpoint
                 )
             )
         else:
             kept.append(page)
     return kept
+
+
+def _report_overridden(
+    route: RouteAnalysis,
+    page: RenderedPage,
+    reads: list[Evidence],
+    not_cacheable: str | None,
+    crawl: _Crawl,
+    result: BuildResult,
+) -> None:
+    """A page forced static is written whatever its render showed: the user's word
+    stands against the proof too. Each thing the proof found is a warning naming the
+    override, so the user sees what they overrode, and a note of the route."""
+    forced = route.reasons[0]
+    override = f"{forced.message} ({forced.where() or forced.via})"
+    found = [*reads]
+    if not_cacheable is not None:
+        found.append(Evidence(f"{not_cacheable} at {page.url}"))
+    for evidence in found:
+        route.notes.append(
+            Evidence(f"overridden: {evidence.message}", evidence.file, evidence.line, evidence.via)
+        )
+        kind = "request-read" if evidence in reads else "not-cacheable"
+        result.problems.append(
+            crawl.problem(
+                kind,
+                f"{route.endpoint} {evidence.message}, but it is {override}: written anyway",
+                page.url,
+                page.endpoint,
+                evidence=evidence if evidence.file else None,
+            )
+        )
 
 
 def _report_endpoints_without_urls(result: BuildResult, crawl: _Crawl) -> None:
@@ -360,14 +404,16 @@ def _write_pages(
             file = paths.file_for_url(page.url, content_type)
             written = output.write(file, page.body, url=page.url, headers=page.headers)
         except paths.UnsafePath as e:
-            result.problems.append(Problem("unsafe-path", str(e), page.url, page.endpoint))
+            result.problems.append(crawl.problem("unsafe-path", str(e), page.url, page.endpoint))
             continue
         except PathCollision as e:
-            result.problems.append(Problem(e.kind, str(e), page.url, page.endpoint))
+            result.problems.append(crawl.problem(e.kind, str(e), page.url, page.endpoint))
             continue
         mismatch = paths.type_mismatch(page.url, file, content_type)
         if mismatch is not None:
-            result.problems.append(Problem("type-mismatch", mismatch, page.url, page.endpoint))
+            result.problems.append(
+                crawl.problem("type-mismatch", mismatch, page.url, page.endpoint)
+            )
         route = crawl.route_of[page.url]
         result.files.setdefault((route.endpoint, route.rule), []).append(written)
 
@@ -376,7 +422,7 @@ def _static_folders(app: Flask) -> list[tuple[Rule, str, Path]]:
     """(rule, URL prefix, folder) of the app's and every blueprint's static files."""
     folders = []
     for rule in app.url_map.iter_rules():
-        if not is_static_folder_endpoint(rule.endpoint):
+        if not is_static_folder_endpoint(rule.endpoint) or rule.host or rule.subdomain:
             continue
         owner = (
             app

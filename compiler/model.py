@@ -152,6 +152,9 @@ class Problem:
     message: str
     url: str | None = None
     endpoint: str | None = None
-    #: The page that linked to ``url``, when it was found by crawling.
+    #: The first page that linked to ``url``.
     referrer: str | None = None
     evidence: Evidence | None = None
+    #: How ``url`` was found when no page linked to it first: ``"url_for at
+    #: index.html:3"``, ``"the url_values generator at app.py:40"``.
+    found_by: str | None = None

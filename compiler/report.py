@@ -88,6 +88,8 @@ def _problem_line(problem: Problem, policy: str) -> str:
         line += f"\n    endpoint {problem.endpoint}"
     if problem.referrer:
         line += f"\n    linked from {problem.referrer}"
+    if problem.found_by:
+        line += f"\n    found by {problem.found_by}"
     return line
 
 

@@ -246,7 +246,14 @@ class Decider:
             return route
         if self.middleware is not None:
             route.notes.append(self.middleware)
-        if is_static_files(endpoint, view):
+        static_files = is_static_files(endpoint, view)
+        one_host = _host_restriction(rule)
+        if one_host is not None:  # static folders too
+            plan = ViewPlan() if static_files else self.plan(view)
+            route.decision = "dynamic"
+            route.reasons.append(Evidence(one_host, plan.file, plan.line))
+            return route
+        if static_files:
             return route
         plan = self.plan(view)
         chain = tuple(blueprint_chain(endpoint))
@@ -390,6 +397,22 @@ class Decider:
                 self.graph.roles[function] = hook.label  # type: ignore[index]
                 self.graph.framework_called.add(function)  # type: ignore[arg-type]
         return found
+
+
+def _host_restriction(rule: Rule) -> str | None:
+    """Why a rule answers on one host only, or ``None`` when it answers on the site's.
+
+    A static host serves the files of one host; the rule's other host needs the
+    WSGI server (which host configs send it to), so such a rule is dynamic.
+    """
+    if rule.host:
+        return f"matches only the host {rule.host!r}; the static files serve one host"
+    if rule.subdomain:
+        return (
+            f"matches only the subdomain {rule.subdomain!r};"
+            " the static files serve the site's own host"
+        )
+    return None
 
 
 def _wrapped_chain(view: t.Any) -> list[t.Any]:

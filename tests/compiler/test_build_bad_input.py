@@ -100,6 +100,8 @@ def test_a_path_value_with_dot_dot_is_refused(project: Path) -> None:
     assert problem.url == "/files/../../escaped.html"
     assert problem.endpoint == "files"
     assert "'..'" in problem.message
+    generator = line_of(project / "unsafe_app.py", "unsafe-generator")
+    assert problem.found_by == f"the url_values generator at unsafe_app.py:{generator}"
     assert tree(project / "_site") == before
     no_file_escaped(project.parent)
 

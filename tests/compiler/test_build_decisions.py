@@ -123,7 +123,7 @@ def test_overrides_are_shown_in_the_report_and_the_manifest(decisions) -> None:
     manifest = manifest_of(settings.output)
     campaign = route_of(manifest, "campaign")["reasons"][0]
     assert campaign == {
-        "message": "forced static: reads request.args only when debugging",
+        "message": "forced static: reads request.args only to log a campaign tag",
         "file": "decisions_app.py",
         "line": line_of(project / "decisions_app.py", "static-override"),
     }
@@ -138,7 +138,7 @@ def test_overrides_are_shown_in_the_report_and_the_manifest(decisions) -> None:
     table = report.split("\n\n", 1)[0].splitlines()
     rows = {line.split()[0]: line for line in table}
     assert "static (forced)" in rows["campaign"]
-    assert "reads request.args only when debugging" in rows["campaign"]
+    assert "reads request.args only to log a campaign tag" in rows["campaign"]
     assert "dynamic (forced)" in rows["clock"]
     assert "static (forced)" in rows["config_forced_static"]
     assert "dynamic (forced)" in rows["config_forced_dynamic"]
@@ -249,13 +249,53 @@ def test_strict_fails_on_a_render_time_read_and_keeps_the_previous_output(
     assert tree(out) == before
 
 
-def test_forced_static_that_reads_while_rendering_fails_the_build(build_project) -> None:
-    """An override is trusted for the decision, not for the proof."""
+def test_forced_static_is_written_and_what_it_overrides_is_a_warning(decisions) -> None:
+    """The README's own example: a view that reads request.args only to log it, forced
+    static with @static_page. The page is written (the user's word stands against the
+    render proof too) and the report shows each read it overrode, with the override."""
+    project, settings, result = decisions
+    assert written_urls(manifest_of(settings.output))["/campaign/"] == "campaign/index.html"
+    [warning] = [p for p in result.problems if p.endpoint == "campaign"]
+    override = line_of(project / "decisions_app.py", "static-override")
+    assert (warning.kind, result.policy_of(warning)) == ("request-read", "warn")
+    assert warning.message == (
+        "campaign reads request.args while rendering /campaign/, but it is forced static:"
+        f" reads request.args only to log a campaign tag (decisions_app.py:{override}):"
+        " written anyway"
+    )
+    assert warning.evidence is not None
+    assert (warning.evidence.file, warning.evidence.line) == (
+        "decisions_app.py",
+        line_of(project / "decisions_app.py", "campaign-args"),
+    )
+    report = report_of(result)
+    assert "warning [request-read] campaign reads request.args" in report
+    assert "note: overridden: reads request.args while rendering /campaign/" in report
+
+
+def test_forced_static_stays_a_warning_under_strict(build_project) -> None:
+    project = build_project("build_decisions")
+    result = build(settings_for(project, strict=True))
+    assert result.committed, report_of(result)
+    assert [(p.endpoint, result.policy_of(p)) for p in result.problems] == [("campaign", "warn")]
+
+
+def test_forcing_static_a_page_that_reads_a_cookie_writes_it_and_says_so(build_project) -> None:
+    """Forced in [tool.sitec.routes]; the warning is true: visitors with the cookie get
+    another page from the runtime than the file."""
     project = build_project("build_outside", "project")
     pyproject = project / "pyproject.toml"
     pyproject.write_text(pyproject.read_text() + '\n[tool.sitec.routes]\nthemed = "static"\n')
-    result = build(settings_for(project))
-    assert not result.committed
-    [failure] = result.failures()
-    assert (failure.kind, failure.endpoint) == ("request-read", "themed")
-    assert not (project / "_site").exists()
+    settings = settings_for(project)
+    result = build(settings)
+    assert result.committed, report_of(result)
+    assert written_urls(manifest_of(settings.output))["/themed/"] == "themed/index.html"
+    [warning] = result.warnings()
+    assert (warning.kind, warning.endpoint) == ("request-read", "themed")
+    assert "but it is forced static: set in [tool.sitec.routes]" in warning.message
+    process = run_sitec(["build"], project)
+    assert process.returncode == 0, process.stdout + process.stderr
+    assert "warning [request-read] themed reads request.cookies" in process.stdout
+    assert_static_pages_do_not_change(settings, overridden={"themed"})
+    with pytest.raises(AssertionError, match="themed /themed/ changed"):
+        assert_static_pages_do_not_change(settings)

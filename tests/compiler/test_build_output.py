@@ -101,10 +101,16 @@ def test_404_html_is_the_apps_404_page(output) -> None:
 
 def test_redirects_are_recorded_not_written(output) -> None:
     manifest = manifest_of(output.output)
-    assert manifest["redirects"] == [{"url": "/old/", "location": "/a/", "status": 301}]
+    assert manifest["redirects"] == [
+        {"url": "/old/", "location": "/a/", "status": 301},
+        # To another site: recorded like any redirect, not followed.
+        {"url": "/source/", "location": "https://github.com/pallets/flask", "status": 302},
+    ]
     assert not (output.output / "public/old").exists()
-    old = route_of(manifest, "old")
-    assert (old["decision"], old["urls"]) == ("static", [])
+    assert not (output.output / "public/source").exists()
+    for endpoint in ("old", "source"):
+        route = route_of(manifest, endpoint)
+        assert (route["decision"], route["urls"]) == ("static", [])
 
 
 def test_the_manifest_has_the_designed_shape(output) -> None:
@@ -154,7 +160,10 @@ def test_a_base_url_goes_into_links_but_not_into_file_paths(build_project) -> No
     manifest = manifest_of(settings.output)
     assert manifest["base_url"] == "/docs/"
     assert written_urls(manifest)["/a/"] == "a/index.html"
-    assert manifest["redirects"] == [{"url": "/old/", "location": "/docs/a/", "status": 301}]
+    assert manifest["redirects"] == [
+        {"url": "/old/", "location": "/docs/a/", "status": 301},
+        {"url": "/source/", "location": "https://github.com/pallets/flask", "status": 302},
+    ]
     assert b'href="/docs/"' in (public / "404.html").read_bytes()
     assert '<link rel="canonical" href="http://localhost/docs/">' in index
     assert assert_static_pages_do_not_change(settings) == 11
@@ -213,5 +222,5 @@ def test_the_cli_writes_the_same_tree_as_the_api(build_project, tmp_path) -> Non
     process = run_sitec(["build", "-o", str(tmp_path / "cli"), "--jobs", "2"], project)
     assert process.returncode == 0, process.stdout + process.stderr
     assert "11 pages pre-rendered" in process.stdout
-    assert "1 redirects" in process.stdout
+    assert "2 redirects" in process.stdout
     assert tree(tmp_path / "cli") == tree(tmp_path / "api")

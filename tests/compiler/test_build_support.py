@@ -118,10 +118,15 @@ def _get_as(app: t.Any, url: str, visitor: dict[str, t.Any], site: str) -> t.Any
     )
 
 
-def assert_static_pages_do_not_change(settings: BuildSettings) -> int:
+def assert_static_pages_do_not_change(
+    settings: BuildSettings, *, overridden: t.Collection[str] = ()
+) -> int:
     """Request every URL the manifest says is static through the runtime, as each of
     :data:`VISITORS`: the same bytes each time, equal to the written file, with the
-    recorded ``Content-Type``. Redirects answer alike too. Returns the URLs checked."""
+    recorded ``Content-Type``. Redirects answer alike too. Returns the URLs checked.
+
+    ``overridden`` names endpoints forced static although they read the request: the
+    user's word, not the build's, so they are left out."""
     out = settings.output
     manifest = manifest_of(out)
     app = load_app(settings)
@@ -129,7 +134,7 @@ def assert_static_pages_do_not_change(settings: BuildSettings) -> int:
     site = f"{settings.address.scheme}://{settings.address.host}{manifest['base_url'].rstrip('/')}"
     checked = 0
     for route in manifest["routes"]:
-        if route["decision"] != "static":
+        if route["decision"] != "static" or route["endpoint"] in overridden:
             continue
         for entry in route["urls"]:
             written = (out / "public" / entry["file"]).read_bytes()

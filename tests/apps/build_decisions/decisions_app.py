@@ -93,10 +93,11 @@ def subscribe():
 
 
 @app.get("/campaign/")
-@static_page(reason="reads request.args only when debugging")  # MARK static-override
+@static_page(reason="reads request.args only to log a campaign tag")  # MARK static-override
 def campaign():
-    if app.debug:
-        print(request.args)  # MARK campaign-args
+    tag = request.args.get("utm_campaign")  # MARK campaign-args
+    if tag:
+        app.logger.info("campaign %s", tag)
     return "<p>campaign</p>"
 
 

@@ -50,6 +50,10 @@ def create_app():
     def old():
         return redirect(url_for("folder_page"), 301)
 
+    @app.get("/source/")
+    def source():
+        return redirect("https://github.com/pallets/flask")
+
     @app.errorhandler(404)
     def not_found(error):
         return render_template("404.html"), 404
