@@ -42,6 +42,8 @@ def test_each_url_gets_its_file(output) -> None:
         "/feed.xml": "feed.xml",
         "/api/posts.json": "api/posts.json",
         "/api/status": "api/status",
+        # A folder URL answering JSON: an index file named by its type.
+        "/api/posts/": "api/posts/index.json",
         "/secure/": "secure/index.html",
         "/shop/": "shop/index.html",
         "/static/css/site.css": "static/css/site.css",
@@ -64,6 +66,7 @@ def test_types_and_replayed_headers_are_recorded_per_file(output) -> None:
     assert headers("about") == {"Content-Type": "text/html; charset=utf-8"}
     assert headers("feed") == {"Content-Type": "application/rss+xml; charset=utf-8"}
     assert headers("posts_json") == {"Content-Type": "application/json"}
+    assert headers("posts_api") == {"Content-Type": "application/json"}
     # No extension: the file keeps the URL's name and the manifest keeps its type.
     assert headers("status") == {"Content-Type": "application/json"}
     assert headers("secure") == {
@@ -141,7 +144,7 @@ def test_the_manifest_has_the_designed_shape(output) -> None:
 
 
 def test_static_pages_do_not_change_for_any_visitor(output) -> None:
-    assert assert_static_pages_do_not_change(output) == 11
+    assert assert_static_pages_do_not_change(output) == 12
 
 
 def test_a_base_url_goes_into_links_but_not_into_file_paths(build_project) -> None:
@@ -166,7 +169,7 @@ def test_a_base_url_goes_into_links_but_not_into_file_paths(build_project) -> No
     ]
     assert b'href="/docs/"' in (public / "404.html").read_bytes()
     assert '<link rel="canonical" href="http://localhost/docs/">' in index
-    assert assert_static_pages_do_not_change(settings) == 11
+    assert assert_static_pages_do_not_change(settings) == 12
 
 
 def test_a_full_base_url_gives_absolute_links_its_scheme_and_host(build_project) -> None:
@@ -181,7 +184,7 @@ def test_a_full_base_url_gives_absolute_links_its_scheme_and_host(build_project)
     assert manifest["base_url"] == "/docs/"
     assert written_urls(manifest)["/a/"] == "a/index.html"
     # Served from https://example.org/docs/, the runtime answers with the same bytes.
-    assert assert_static_pages_do_not_change(settings) == 11
+    assert assert_static_pages_do_not_change(settings) == 12
 
 
 @pytest.mark.parametrize(
@@ -221,6 +224,6 @@ def test_the_cli_writes_the_same_tree_as_the_api(build_project, tmp_path) -> Non
     assert build(settings_for(project, output=str(tmp_path / "api"))).committed
     process = run_sitec(["build", "-o", str(tmp_path / "cli"), "--jobs", "2"], project)
     assert process.returncode == 0, process.stdout + process.stderr
-    assert "11 pages pre-rendered" in process.stdout
+    assert "12 pages pre-rendered" in process.stdout
     assert "2 redirects" in process.stdout
     assert tree(tmp_path / "cli") == tree(tmp_path / "api")

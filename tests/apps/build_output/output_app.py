@@ -37,6 +37,10 @@ def create_app():
     def status():
         return jsonify(ok=True)
 
+    @app.get("/api/posts/")
+    def posts_api():
+        return jsonify(posts=["a", "b"])
+
     @app.get("/secure/")
     def secure():
         response = app.make_response(render_template("page.html", title="secure"))
