@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import Rule
 
 from sitec.runtime import Flask
@@ -34,8 +35,10 @@ from .model import UrlCandidate
 from .model import WrittenFile
 from .output import PathCollision
 from .output import StagedOutput
+from .output import check_replaceable
 from .output import check_writable
 from .project import BuildSettings
+from .project import check_route_overrides
 from .render import RenderPool
 
 #: The path rendered to produce ``404.html``; it matches no rule of any sane app.
@@ -161,8 +164,11 @@ class _Crawl:
 def build(settings: BuildSettings, progress: t.Callable[[int], None] | None = None) -> BuildResult:
     """Run the whole build; the caller reports the result and picks the exit code."""
     started = time.perf_counter()
+    # Before anything is imported or rendered: a wrong -o fails in a second.
     check_writable(settings.output)
+    check_replaceable(settings.output, project_root=settings.project_root, force=False)
     app = load_app(settings)
+    check_route_overrides(settings, app.view_functions)
     app.config["SITEC_ROUTES"] = dict(settings.routes)
     analysis = analyse_app(app, settings.project_root)
     result = BuildResult(settings, analysis.routes)
@@ -222,8 +228,12 @@ def build(settings: BuildSettings, progress: t.Callable[[int], None] | None = No
 
 
 def _has_not_found_handler(app: Flask) -> bool:
+    """Whether an app-level handler answers unknown URLs: one for 404, or for a class
+    ``NotFound`` derives from (``HTTPException``, ``Exception``). Blueprint handlers
+    never see a URL that matched no rule."""
     spec = app.error_handler_spec.get(None, {})
-    return bool(spec.get(404))
+    by_class = [*spec.get(404, {}), *spec.get(None, {})]
+    return any(isinstance(cls, type) and issubclass(NotFound, cls) for cls in by_class)
 
 
 def _usable_not_found(page: RenderedPage, result: BuildResult) -> bool:

@@ -21,6 +21,7 @@ from .load import AppLoadError
 from .output import OutputError
 from .project import BuildSettings
 from .project import SettingsError
+from .project import check_route_overrides
 from .project import find_pyproject
 from .project import load_settings
 
@@ -98,6 +99,7 @@ def explain_command(target: str | None, app_path: str | None) -> None:
     settings = _settings(app_path)
     try:
         app = load_app(settings)
+        check_route_overrides(settings, app.view_functions)
     except USER_ERRORS as e:
         raise click.ClickException(str(e)) from None
     app.config["SITEC_ROUTES"] = dict(settings.routes)

@@ -126,7 +126,8 @@ def check_replaceable(
         raise OutputError(
             out,
             f"it is not empty and has no sitec {MANIFEST_NAME}, so it was not made by a"
-            " build; choose another output folder, or pass --force to replace it",
+            " build; choose another output folder (-o), or delete this one if nothing in"
+            " it is needed",
         )
 
 

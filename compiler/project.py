@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 import typing as t
@@ -103,6 +104,23 @@ class BuildSettings:
         if self.strict and kind == "request-read":
             return "fail"
         return self.policies[kind]
+
+
+def check_route_overrides(settings: BuildSettings, endpoints: t.Collection[str]) -> None:
+    """Raise :class:`SettingsError` when ``[tool.sitec.routes]`` names an endpoint the
+    app does not have: a typo would otherwise leave the route undecided by the user."""
+    unknown = sorted(set(settings.routes) - set(endpoints))
+    if not unknown:
+        return
+    where = f"[tool.sitec.routes] in {settings.source}" if settings.source else "routes"
+    named = []
+    for endpoint in unknown:
+        close = difflib.get_close_matches(endpoint, endpoints, n=1)
+        named.append(f"{endpoint!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    raise SettingsError(
+        f"{where}: the app has no endpoint {', '.join(named)}; see the endpoints with"
+        " 'sitec routes'."
+    )
 
 
 def find_pyproject(start: Path) -> Path | None:

@@ -102,6 +102,18 @@ def test_404_html_is_the_apps_404_page(output) -> None:
     assert manifest_of(output.output)["not_found"] == "404.html"
 
 
+def test_a_generic_error_handler_makes_404_html_too(build_project) -> None:
+    project = build_project("build_output")
+    settings = settings_for(project, app="errors_app:app")
+    result = build(settings)
+    assert result.committed, report_of(result)
+    response = load_app(settings).test_client().get("/no/such/page/")
+    assert response.status_code == 404
+    assert (settings.output / "public/404.html").read_bytes() == response.get_data()
+    assert response.get_data() == b"<h1>404 Not Found</h1>"
+    assert manifest_of(settings.output)["not_found"] == "404.html"
+
+
 def test_redirects_are_recorded_not_written(output) -> None:
     manifest = manifest_of(output.output)
     assert manifest["redirects"] == [

@@ -463,7 +463,9 @@ def test_foreign_folder_is_not_replaced(tmp_path: Path) -> None:
     out.mkdir()
     (out / "notes.txt").write_text("mine")
     (out / "manifest.json").write_text('{"manifest_version": 3}')  # e.g. a browser extension
-    with pytest.raises(OutputError, match="not made by a build.*--force"):
+    with pytest.raises(
+        OutputError, match=r"not made by a build; choose another output folder \(-o\)"
+    ):
         StagedOutput(out).__enter__()
     assert siblings(out) == []
     build(out, {"index.html": b"x"}, force=True)
