@@ -161,8 +161,14 @@ class _Crawl:
         )
 
 
-def build(settings: BuildSettings, progress: t.Callable[[int], None] | None = None) -> BuildResult:
-    """Run the whole build; the caller reports the result and picks the exit code."""
+def build(
+    settings: BuildSettings, progress: t.Callable[[int, int], None] | None = None
+) -> BuildResult:
+    """Run the whole build; the caller reports the result and picks the exit code.
+
+    ``progress(rendered, known)`` is called after each page: pages rendered so far,
+    and URLs known to render so far (it grows as the crawl finds links).
+    """
     started = time.perf_counter()
     # Before anything is imported or rendered: a wrong -o fails in a second.
     check_writable(settings.output)
@@ -193,7 +199,7 @@ def build(settings: BuildSettings, progress: t.Callable[[int], None] | None = No
             page.endpoint = crawl.route_of[page.url].endpoint
             pages[page.url] = page
             if progress is not None:
-                progress(len(pages))
+                progress(len(pages), len(crawl.route_of))
             for link in page.links:
                 crawl.offer(UrlCandidate(link, "crawl", page.url), referrer=page.url)
         if _has_not_found_handler(app):

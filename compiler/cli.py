@@ -7,8 +7,10 @@ under ``flask``; ``sitec build`` and ``sitec explain`` are the compiler's.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import typing as t
 from pathlib import Path
 
 import click
@@ -63,25 +65,35 @@ def build_command(
     from .report import print_build
 
     settings = _settings(app_path, output=output, base_url=base_url, jobs=jobs, strict=strict)
-    progress = _progress_printer() if sys.stderr.isatty() else None
     try:
-        result = build(settings, progress=progress)
+        with _progress_bar() as progress:
+            result = build(settings, progress=progress)
     except USER_ERRORS as e:
         raise click.ClickException(str(e)) from None
-    finally:
-        if progress is not None:
-            click.echo("\r\033[K", nl=False, err=True)
     print_build(result, click.echo, explain=explain)
     if not result.committed:
         sys.exit(1)
 
 
-def _progress_printer():  # type: ignore[no-untyped-def]
-    def show(count: int) -> None:
-        if count % 25 == 0:
-            click.echo(f"\rrendered {count} pages", nl=False, err=True)
+@contextlib.contextmanager
+def _progress_bar() -> t.Iterator[t.Callable[[int, int], None] | None]:
+    """A bar of the pages rendered so far, on a terminal; nothing otherwise.
 
-    return show
+    The total grows while rendering, as the crawl finds links.
+    """
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(
+        length=0, label="rendering pages", show_pos=True, file=sys.stderr
+    ) as bar:
+
+        def show(done: int, total: int) -> None:
+            bar.length = total
+            bar.finished = done >= total
+            bar.update(done - bar.pos)
+
+        yield show
 
 
 @click.command("explain")

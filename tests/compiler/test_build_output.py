@@ -8,6 +8,7 @@ own static folder).
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
 from test_build_support import assert_static_pages_do_not_change
@@ -15,6 +16,7 @@ from test_build_support import manifest_of
 from test_build_support import report_of
 from test_build_support import route_of
 from test_build_support import run_sitec
+from test_build_support import run_sitec_on_a_terminal
 from test_build_support import settings_for
 from test_build_support import tree
 from test_build_support import written_urls
@@ -239,3 +241,19 @@ def test_the_cli_writes_the_same_tree_as_the_api(build_project, tmp_path) -> Non
     assert "12 pages pre-rendered" in process.stdout
     assert "2 redirects" in process.stdout
     assert tree(tmp_path / "cli") == tree(tmp_path / "api")
+
+
+def test_the_cli_shows_a_progress_bar_on_a_terminal_only(build_project) -> None:
+    project = build_project("build_output")
+    code, stdout, terminal = run_sitec_on_a_terminal(["build"], project)
+    assert code == 0, stdout + terminal
+    # Redrawn in place (\r) as pages come: the last state is full.
+    bars = re.findall(r"rendering pages  \[([#-]+)\]  (\d+)/(\d+)", terminal)
+    assert len(bars) > 1, terminal
+    assert bars[-1] == ("#" * len(bars[-1][0]), "12", "12")
+    assert [int(done) for _, done, _ in bars] == sorted(int(done) for _, done, _ in bars)
+    assert "12 pages pre-rendered" in stdout and "rendering pages" not in stdout
+
+    process = run_sitec(["build"], project)  # stderr is a pipe: no bar at all
+    assert process.returncode == 0
+    assert process.stderr == ""

@@ -189,6 +189,35 @@ def run_sitec(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def run_sitec_on_a_terminal(args: list[str], cwd: Path) -> tuple[int, str, str]:
+    """``sitec ARGS`` with its stderr on a real pseudo-terminal (stdout stays a pipe).
+
+    Returns the exit code, stdout, and what the terminal received.
+    """
+    import pty
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
+    env["HOME"] = str(cwd)
+    primary, secondary = pty.openpty()
+    process = subprocess.Popen(
+        [str(require_sitec()), *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=secondary
+    )
+    os.close(secondary)
+    received = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # EIO: the process closed the terminal
+            break
+        if not chunk:
+            break
+        received += chunk
+    os.close(primary)
+    stdout = process.stdout.read() if process.stdout is not None else b""
+    process.wait(timeout=60)
+    return process.returncode, stdout.decode(), received.decode(errors="replace")
+
+
 def assert_clean_failure(process: subprocess.CompletedProcess[str], *needles: str) -> str:
     """A non-zero exit with no traceback; the line holding every needle is returned."""
     output = process.stdout + process.stderr
