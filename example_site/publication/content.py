@@ -30,9 +30,16 @@ import typing as t
 from dataclasses import dataclass
 from pathlib import Path
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 from markupsafe import Markup
+
+try:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+except ImportError as e:  # the first thing a newcomer may meet: say what to install
+    raise ImportError(
+        "Plain Pages renders its posts with markdown-it-py, sitec's 'example' extra:"
+        " run python -m pip install -e '.[example]' in the repository's root"
+    ) from e
 
 T = t.TypeVar("T")
 
