@@ -17,10 +17,11 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from example_support import Build
-from example_support import PostFile
-from example_support import read_post_file
-from example_support import run_build
+
+from .example_support import Build
+from .example_support import PostFile
+from .example_support import read_post_file
+from .example_support import run_build
 
 EXAMPLE_ROOT = Path(__file__).resolve().parents[2] / "example_site"
 #: What builds, runs and screenshots leave in a checkout; a clean copy has none of it.

@@ -19,7 +19,8 @@ import urllib.request
 from dataclasses import dataclass
 
 import pytest
-from example_support import PostFile
+
+from .example_support import PostFile
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -18,11 +18,12 @@ from urllib.parse import unquote
 from urllib.parse import urljoin
 from urllib.parse import urlsplit
 
-from example_support import SITE_URL
-from example_support import Build
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map
 from werkzeug.routing import Rule
+
+from .example_support import SITE_URL
+from .example_support import Build
 
 SITE_HOST = urlsplit(SITE_URL).netloc
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
