@@ -41,14 +41,20 @@ except ImportError as e:  # the first thing a newcomer may meet: say what to ins
         " run python -m pip install -e '.[example]' in the repository's root"
     ) from e
 
-T = t.TypeVar("T")
-
 #: Words read per minute, for "5 min read".
 READING_SPEED = 220
 
 _FENCE = "+++"
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_FIELDS = {"title", "date", "tags", "summary", "cover", "draft"}
+#: Front matter: name -> (type, a right value to show in an error, required).
+_FIELDS: dict[str, tuple[type, str, bool]] = {
+    "title": (str, '"Writing an Atom feed by hand"', True),
+    "date": (datetime.date, "2026-03-14 (a TOML date: no quotes)", True),
+    "tags": (list, '["feeds", "xml"]', False),
+    "summary": (str, '"One or two sentences for lists and feeds."', False),
+    "cover": (str, '"covers/feed.svg" (a file of the static folder)', False),
+    "draft": (bool, "true", False),
+}
 
 _markdown = MarkdownIt("commonmark", {"typographer": True}).enable(
     ["table", "strikethrough", "replacements", "smartquotes"]
@@ -101,21 +107,22 @@ def read_post(path: Path) -> Post:
             " hyphens, as in 'my-first-post.md'"
         )
     meta, body = split_front_matter(path.read_text(encoding="utf-8"), path)
+    check_front_matter(meta, path)
     rendered = render_markdown(body)
     return Post(
         slug=slug,
-        title=_field(meta, "title", str, path),
-        date=_field(meta, "date", datetime.date, path),
-        tags=tuple(_tags(meta, path)),
+        title=meta["title"],
+        date=meta["date"],
+        tags=tuple(meta.get("tags", ())),
         summary=meta.get("summary") or rendered.first_paragraph,
         html=rendered.html,
         text=rendered.text,
         cover=meta.get("cover"),
-        draft=bool(meta.get("draft", False)),
+        draft=meta.get("draft", False),
     )
 
 
-def split_front_matter(source: str, path: Path) -> tuple[dict[str, object], str]:
+def split_front_matter(source: str, path: Path) -> tuple[dict[str, t.Any], str]:
     """The front matter table and the Markdown after it."""
     lines = source.splitlines(keepends=True)
     if not lines or lines[0].strip() != _FENCE:
@@ -125,34 +132,39 @@ def split_front_matter(source: str, path: Path) -> tuple[dict[str, object], str]
     except StopIteration:
         raise ContentError(f"{path}: the front matter has no closing '+++' line") from None
     try:
-        meta = tomllib.loads("".join(lines[1:end]))
+        # An empty first line in place of the fence: TOML's line numbers are the file's.
+        meta = tomllib.loads("\n" + "".join(lines[1:end]))
     except tomllib.TOMLDecodeError as e:
-        # TOML counts lines from the front matter's first line, the file from its fence.
-        raise ContentError(f"{path}: front matter is not valid TOML ({e}; line 1 is file line 2)")
-    unknown = sorted(set(meta) - _FIELDS)
-    if unknown:
-        known = ", ".join(sorted(_FIELDS))
-        raise ContentError(f"{path}: unknown front matter {', '.join(unknown)}; known: {known}")
+        raise ContentError(f"{path}: the front matter is not valid TOML: {e}") from None
     return meta, "".join(lines[end + 1 :])
 
 
-def _field(meta: dict[str, object], name: str, kind: type[T], path: Path) -> T:
-    value = meta.get(name)
-    if not isinstance(value, kind) or isinstance(value, datetime.datetime):
-        example = "2026-03-14" if kind is datetime.date else '"..."'
-        raise ContentError(f"{path}: front matter needs {name} = {example}")
-    return value
-
-
-def _tags(meta: dict[str, object], path: Path) -> list[str]:
-    tags = meta.get("tags", [])
-    if not isinstance(tags, list) or not all(
-        isinstance(x, str) and _SLUG.fullmatch(x) for x in tags
-    ):
+def check_front_matter(meta: dict[str, t.Any], path: Path) -> None:
+    """Raise :class:`ContentError` for an unknown, missing or mistyped field."""
+    unknown = sorted(set(meta) - set(_FIELDS))
+    if unknown:
+        known = ", ".join(_FIELDS)
+        raise ContentError(f"{path}: unknown front matter {', '.join(unknown)}; known: {known}")
+    for name, (kind, example, required) in _FIELDS.items():
+        if name not in meta:
+            if required:
+                raise ContentError(
+                    f"{path}: the front matter has no {name}; add {name} = {example}"
+                )
+            continue
+        value = meta[name]
+        # A TOML date-time is a datetime, a subclass of date; a post has a day, not a time.
+        if not isinstance(value, kind) or (
+            kind is datetime.date and isinstance(value, datetime.datetime)
+        ):
+            raise ContentError(
+                f"{path}: front matter {name} = {value!r} should be like {name} = {example}"
+            )
+    if not all(isinstance(tag, str) and _SLUG.fullmatch(tag) for tag in meta.get("tags", ())):
         raise ContentError(
-            f'{path}: tags = ["lowercase", "words-with-hyphens"], since each tag is a URL'
+            f"{path}: each tag is part of a URL, so use lowercase letters, digits and hyphens,"
+            f" as in tags = {_FIELDS['tags'][1]}"
         )
-    return tags
 
 
 @functools.lru_cache(maxsize=256)

@@ -11,6 +11,7 @@ import hashlib
 import json
 import math
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -154,16 +155,37 @@ def test_posts_json_lists_published_posts_newest_first(build: Build, published):
     assert data["posts"][0]["date"] == published[0].date.isoformat()
 
 
+def hashes(root: Path) -> dict[str, str]:
+    """Every file under ``root``, by relative path, with its SHA-256."""
+    return {
+        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in root.rglob("*")
+        if path.is_file()
+    }
+
+
 def test_two_builds_write_the_same_bytes(example_copy: Path, build: Build, tmp_path: Path):
     again = run_build(example_copy, tmp_path / "again")
     assert again.returncode == 0, again.stderr
-
-    def hashes(root: Path) -> dict[str, str]:
-        return {
-            path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-            for path in root.rglob("*")
-            if path.is_file()
-        }
-
     # The manifest too: the same hashes, headers and reasons, in the same order.
     assert hashes(tmp_path / "again") == hashes(build.out)
+
+
+def test_a_broken_post_keeps_the_last_good_build(example_copy: Path, tmp_path: Path, published):
+    project = tmp_path / "example_site"
+    shutil.copytree(example_copy, project, ignore=shutil.ignore_patterns("__pycache__"))
+    out = tmp_path / "site"
+    assert run_build(project, out).returncode == 0
+    good = hashes(out)
+
+    post = project / "content" / "posts" / f"{published[0].slug}.md"
+    text = post.read_text(encoding="utf-8")
+    post.write_text(re.sub(r"^date = .*$", 'date = "yesterday"', text, count=1, flags=re.M))
+    broken = run_build(project, out)
+
+    assert broken.returncode != 0
+    assert f"{post}: front matter date = 'yesterday' should be like date = 2026-03-14" in (
+        broken.stdout
+    )
+    assert f"{out} was left as it was" in broken.stdout
+    assert hashes(out) == good
