@@ -22,7 +22,9 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE_ROOT = REPO_ROOT / "example_site"
+# A small fixed Flask project (the first example site), so these tests of the CLI do not
+# change whenever example_site/ grows; tests/example/ tests the example site itself.
+EXAMPLE_ROOT = REPO_ROOT / "tests" / "apps" / "cli_site"
 SITEC = Path(sys.executable).parent / ("sitec.exe" if os.name == "nt" else "sitec")
 
 
