@@ -16,6 +16,7 @@ from dataclasses import field
 from ..project import DeploySettings
 from .patterns import to_regex
 from .plan import DeployPlan
+from .plan import HostRedirect
 from .plan import ServedFile
 from .render import UnsafeValue
 from .render import refuse_control_characters
@@ -50,15 +51,16 @@ def upstream_address(upstream: str) -> str:
 
 
 @dataclass
-class CaddyFiles:
-    """The files Caddy serves, and those it leaves to the app, with why."""
+class CaddyAnswers:
+    """The files and redirects Caddy answers, and the paths it leaves to the app, with why."""
 
-    served: list[ServedFile] = field(default_factory=list)
-    left_to_app: list[tuple[ServedFile, str]] = field(default_factory=list)
+    files: list[ServedFile] = field(default_factory=list)
+    redirects: list[HostRedirect] = field(default_factory=list)
+    left_to_app: list[tuple[str, str]] = field(default_factory=list)
 
 
-def sort_files(plan: DeployPlan) -> CaddyFiles:
-    files = CaddyFiles()
+def sort_answers(plan: DeployPlan) -> CaddyAnswers:
+    answers = CaddyAnswers()
     for served in plan.files:
         try:
             if any(char in served.file for char in "?#"):
@@ -66,10 +68,18 @@ def sort_files(plan: DeployPlan) -> CaddyFiles:
             for value in (served.path, served.file, *served.headers.values()):
                 _checked(value)
         except UnsafeValue as e:
-            files.left_to_app.append((served, str(e)))
+            answers.left_to_app.append((served.path, str(e)))
         else:
-            files.served.append(served)
-    return files
+            answers.files.append(served)
+    for redirect in plan.redirects:
+        try:
+            _checked(redirect.path)
+            _checked(redirect.location)
+        except UnsafeValue as e:
+            answers.left_to_app.append((redirect.path, str(e)))
+        else:
+            answers.redirects.append(redirect)
+    return answers
 
 
 def listen_parts(listen: str) -> tuple[str, str]:
@@ -79,24 +89,24 @@ def listen_parts(listen: str) -> tuple[str, str]:
 
 
 def render_caddy(plan: DeployPlan, settings: DeploySettings, public_root: str) -> str:
-    files = sort_files(plan)
+    answers = sort_answers(plan)
     host, port = listen_parts(settings.listen)
     return render_template(
         "Caddyfile.j2",
         {"q": quoted, "regex": lambda p: quoted_regex(to_regex(p, plan.prefix))},
         plan=plan,
-        files=files,
+        answers=answers,
         settings=settings,
         address=f"http://{settings.server_name or ''}:{port}",
         bind=host,
         public_root=public_root,
         upstream=upstream_address(settings.upstream),
-        fallback_to_app=plan.fallback_to_app or bool(files.left_to_app),
+        fallback_to_app=plan.fallback_to_app or bool(answers.left_to_app),
     )
 
 
 def caddy_problems(plan: DeployPlan) -> list[str]:
     return [
-        f"Caddyfile: {served.path} is answered by the WSGI server, not from its file: {why}"
-        for served, why in sort_files(plan).left_to_app
+        f"Caddyfile: {path} is left to the WSGI server, which answers it as the runtime does: {why}"
+        for path, why in sort_answers(plan).left_to_app
     ]
