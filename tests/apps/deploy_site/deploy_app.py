@@ -31,6 +31,9 @@ HOSTILE_NAMES = [
     "what?",
 ]
 
+FEED = '<?xml version="1.0"?><rss version="2.0"><channel><title>deploy</title></channel></rss>'
+FEED_TYPE = "application/rss+xml; charset=utf-8"
+
 
 class LowerConverter(BaseConverter):
     """A converter whose regex only Python reads (a lookahead)."""
@@ -54,22 +57,12 @@ def create_app():
     def index():
         return render_template("index.html", names=HOSTILE_NAMES)
 
-    @app.get("/a/")
-    def folder_page():
-        return render_template("page.html", title="a folder page")
-
-    @app.get("/about")
-    def about():
-        return render_template("page.html", title="about")
-
-    @app.get("/feed.xml")
-    def feed():
-        body = '<?xml version="1.0"?><rss version="2.0"><channel/></rss>'
-        return body, 200, {"Content-Type": "application/rss+xml; charset=utf-8"}
-
-    @app.get("/api/status")
-    def status():
-        return jsonify(ok=True)
+    # One page of each file-name rule: a folder, an HTML name without extension, a
+    # known extension, an extensionless JSON answer.
+    app.add_url_rule("/a/", "folder_page", lambda: render_template("page.html", title="a"))
+    app.add_url_rule("/about", "about", lambda: render_template("page.html", title="about"))
+    app.add_url_rule("/feed.xml", "feed", lambda: (FEED, {"Content-Type": FEED_TYPE}))
+    app.add_url_rule("/api/status", "status", lambda: jsonify(ok=True, site="deploy"))
 
     @app.get("/secure/")
     def secure():
