@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import shutil
 import typing as t
 from pathlib import Path
 from urllib.parse import unquote
@@ -117,6 +118,25 @@ def test_the_host_answers_every_url_as_the_runtime(
     files = {unquote(entry["url"]) for entry in _file_entries(site.manifest)} - left_to_app
     files = {f"{method} {path}" for path in files for method in ("GET", "HEAD")}
     assert not files & reached, f"files that reached the app: {files & reached}"
+
+
+def test_the_bundle_finds_its_project_after_a_move(build_project, tmp_path: Path) -> None:
+    """Inside the project (the default ``_site``) the bundle names the project relatively,
+    so both move together; outside it, ``SITEC_PROJECT`` says where the project went."""
+    project = build_project("deploy_site")
+    assert build(settings_for(project)).committed
+    assert build(settings_for(project, output=str(tmp_path / "outside"))).committed
+    moved = tmp_path / "srv" / "site"
+    moved.parent.mkdir()
+    shutil.move(project, moved)
+
+    port = free_port()
+    with gunicorn(moved / "_site", port, tmp_path, serve_public=True):
+        assert fetch(port, "GET", "/search?q=moved").body == b"results for moved"
+        assert fetch(port, "GET", "/a/").status == 200
+    port = free_port()
+    with gunicorn(tmp_path / "outside", port, tmp_path, env={"SITEC_PROJECT": str(moved)}):
+        assert fetch(port, "GET", "/search?q=outside").body == b"results for outside"
 
 
 def _file_entries(manifest: dict[str, t.Any]) -> list[dict[str, t.Any]]:

@@ -7,12 +7,15 @@ import re
 import typing as t
 
 import pytest
+from test_build_support import manifest_of
 from test_build_support import run_sitec
+from test_build_support import settings_for
 from werkzeug.routing import BaseConverter
 from werkzeug.routing import Map
 from werkzeug.routing import Rule
 from werkzeug.test import Client
 
+from sitec.compiler.build import build
 from sitec.compiler.emit import caddy
 from sitec.compiler.emit import nginx
 from sitec.compiler.emit.patterns import rule_pattern
@@ -20,6 +23,7 @@ from sitec.compiler.emit.patterns import to_netlify
 from sitec.compiler.emit.patterns import to_regex
 from sitec.compiler.emit.plan import plan_deploy
 from sitec.compiler.emit.render import UnsafeValue
+from sitec.compiler.load import load_app
 from sitec.compiler.manifest import dumps
 from sitec.compiler.project import DeploySettings
 from sitec.compiler.public_files import PublicFiles
@@ -217,3 +221,29 @@ def test_target_chooses_the_configs(build_project, tmp_path) -> None:
     process = run_sitec(["build", "-o", str(tmp_path / "out"), "--target", "apache"], project)
     assert process.returncode != 0 and "Traceback" not in process.stderr
     assert "unknown deploy target 'apache'" in process.stderr
+
+
+def test_static_files_keep_the_apps_caching(build_project) -> None:
+    """SEND_FILE_MAX_AGE_DEFAULT (Flask's way to cache static files long) reaches the
+    manifest and the configs, equal to what the runtime sends."""
+    project = build_project("deploy_site")
+    source = project / "deploy_app.py"
+    source.write_text(
+        source.read_text().replace(
+            "    app = Flask(__name__)\n",
+            '    app = Flask(__name__)\n    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 31536000\n',
+        )
+    )
+    settings = settings_for(project)
+    assert build(settings).committed
+    [entry] = [u for u in written(settings) if u["url"] == "/static/site.css"]
+    assert entry["headers"]["Cache-Control"] == "public, max-age=31536000"
+    runtime = load_app(settings).test_client().get("/static/site.css")
+    assert runtime.headers["Cache-Control"] == entry["headers"]["Cache-Control"]
+    runtime.close()
+    nginx_conf = (settings.output / "deploy/nginx.conf").read_text()
+    assert 'add_header Cache-Control "public, max-age=31536000";' in nginx_conf
+
+
+def written(settings) -> list[dict[str, t.Any]]:
+    return [u for r in manifest_of(settings.output)["routes"] for u in r["urls"]]

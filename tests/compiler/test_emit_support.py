@@ -83,11 +83,17 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> No
 
 
 def gunicorn(
-    out: Path, port: int, folder: Path, *, serve_public: bool = False
+    out: Path,
+    port: int,
+    folder: Path,
+    *,
+    serve_public: bool = False,
+    env: dict[str, str] | None = None,
 ) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
     """gunicorn serving ``out/server/wsgi.py``, as its docstring says to run it."""
     require_gunicorn()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "SITEC_"))}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "SITEC_"))}
+    env = clean | (env or {})
     env["SITEC_TEST_REACHED"] = str(folder / "reached.log")
     if serve_public:
         env["SITEC_SERVE_PUBLIC"] = "1"
