@@ -247,3 +247,13 @@ def test_static_files_keep_the_apps_caching(build_project) -> None:
 
 def written(settings) -> list[dict[str, t.Any]]:
     return [u for r in manifest_of(settings.output)["routes"] for u in r["urls"]]
+
+
+def test_a_site_without_a_dynamic_half_needs_no_wsgi_server() -> None:
+    data = manifest(route("a", "/a/", [("/a/", "a/index.html")]), not_found="404.html")
+    plan = plan_deploy(data)
+    assert not plan.needs_app and not plan.fallback_to_app
+    nginx_conf = nginx.render_nginx(plan, DeploySettings(), "/srv/site/public", None)
+    caddyfile = caddy.render_caddy(plan, DeploySettings(), "/srv/site/public")
+    assert "proxy_pass" not in nginx_conf and "reverse_proxy" not in caddyfile
+    assert "error_page 404 @not_found;" in nginx_conf and "handle_errors" in caddyfile
