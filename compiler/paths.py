@@ -14,7 +14,8 @@ URL                                 response                    file (under OUT/
 ``/api/posts`` (no known extension) not HTML, or unknown        ``api/posts``
 ==================================  ==========================  ==========================
 
-Hosts find these with nginx's ``try_files $uri $uri.html $uri/index.html`` (Caddy's
+The generated host configs (:mod:`sitec.compiler.emit`) name each URL's file; a host set
+up by hand finds them with nginx's ``try_files $uri $uri.html $uri/index.html`` (Caddy's
 ``try_files {path} {path}.html {path}/index.html``, Netlify's pretty URLs). A file whose
 name says nothing about its type is served with the recorded ``Content-Type``
 (:data:`RECORDED_HEADERS`). "Known extension" means a suffix in :data:`EXTENSION_TYPES`, a
