@@ -14,16 +14,19 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 
+from werkzeug.datastructures import ResponseCacheControl
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import Rule
 
 from sitec.runtime import Flask
+from sitec.runtime.scaffold import Scaffold
 
 from . import paths
 from .analyse import analyse_app
 from .discover import SiteMap
 from .discover import is_static_folder_endpoint
 from .discover import seed_urls
+from .emit import emit_bundle
 from .load import load_app
 from .manifest import build_manifest
 from .model import Evidence
@@ -212,19 +215,28 @@ def build(
     with StagedOutput(settings.output, project_root=settings.project_root) as output:
         _write_pages(kept, crawl, output, result)
         _copy_static_folders(app, output, result)
+        not_found_headers = None
         if not_found is not None and _usable_not_found(not_found, result):
-            output.write("404.html", not_found.body)
-            result.not_found_page = "404.html"
+            written = output.write("404.html", not_found.body, headers=not_found.headers)
+            result.not_found_page, not_found_headers = written.file, written.headers
         manifest = build_manifest(
             routes=result.routes,
             files=result.files,
             redirects=result.redirects,
             base_url=settings.address.path,
             not_found=result.not_found_page,
-            static_folders=[(prefix, folder) for _, prefix, folder in _static_folders(app)],
+            not_found_headers=not_found_headers,
+            static_folders=[(prefix, folder) for _, _, prefix, folder in _static_folders(app)],
             project_root=settings.project_root,
         )
         output.write_json("manifest.json", manifest)
+        result.problems += emit_bundle(
+            output.staging,
+            manifest,
+            app.url_map,
+            settings,
+            max_body=app.config.get("MAX_CONTENT_LENGTH"),
+        )
         if not result.failures():
             output.commit()
             result.committed = True
@@ -434,8 +446,8 @@ def _write_pages(
         result.files.setdefault((route.endpoint, route.rule), []).append(written)
 
 
-def _static_folders(app: Flask) -> list[tuple[Rule, str, Path]]:
-    """(rule, URL prefix, folder) of the app's and every blueprint's static files."""
+def _static_folders(app: Flask) -> list[tuple[Rule, Scaffold, str, Path]]:
+    """(rule, owner, URL prefix, folder) of the app's and every blueprint's static files."""
     folders = []
     for rule in app.url_map.iter_rules():
         if not is_static_folder_endpoint(rule.endpoint) or rule.host or rule.subdomain:
@@ -448,15 +460,30 @@ def _static_folders(app: Flask) -> list[tuple[Rule, str, Path]]:
         if owner is None or owner.static_folder is None:
             continue
         prefix = rule.rule.rsplit("/<", 1)[0]
-        folders.append((rule, prefix, Path(owner.static_folder)))
+        folders.append((rule, owner, prefix, Path(owner.static_folder)))
     return folders
 
 
+def _static_caching(app: Flask, owner: Scaffold) -> dict[str, str]:
+    """The ``Cache-Control`` the runtime sends with ``owner``'s static files, as
+    ``send_file`` derives it from ``get_send_file_max_age`` (``SEND_FILE_MAX_AGE_DEFAULT``)."""
+    with app.app_context():
+        max_age = owner.get_send_file_max_age(None)
+    caching = ResponseCacheControl()
+    caching.no_cache = True
+    if max_age is not None:
+        if max_age > 0:
+            caching.no_cache = None
+            caching.public = True
+        caching.max_age = max_age
+    return {"Cache-Control": caching.to_header()}
+
+
 def _copy_static_folders(app: Flask, output: StagedOutput, result: BuildResult) -> None:
-    for rule, prefix, folder in _static_folders(app):
+    for rule, owner, prefix, folder in _static_folders(app):
         if not folder.is_dir():
             continue
-        copied = output.copy_tree(folder, prefix)
+        copied = output.copy_tree(folder, prefix, headers=_static_caching(app, owner))
         result.files.setdefault((rule.endpoint, rule.rule), []).extend(copied.files)
         result.skipped_static.extend(
             f"{folder / name}: {reason}" for name, reason in copied.skipped

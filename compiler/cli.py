@@ -51,6 +51,14 @@ def _settings(app: str | None, **flags: object) -> BuildSettings:
     default=None,
     help="Fail when a page read the request while rendering instead of making it dynamic.",
 )
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="NAME",
+    help="Host config to write: nginx, caddy, netlify or all; repeat for several"
+    " (default: [tool.sitec.deploy] targets, or all).",
+)
 @click.option("--explain", is_flag=True, help="Print every reason for every decision.")
 def build_command(
     app_path: str | None,
@@ -58,13 +66,16 @@ def build_command(
     base_url: str | None,
     jobs: int | None,
     strict: bool | None,
+    targets: tuple[str, ...],
     explain: bool,
 ) -> None:
-    """Pre-render the static pages and write the manifest."""
+    """Pre-render the static pages; write the manifest and the deploy bundle."""
     from .build import build
     from .report import print_build
 
-    settings = _settings(app_path, output=output, base_url=base_url, jobs=jobs, strict=strict)
+    settings = _settings(
+        app_path, output=output, base_url=base_url, jobs=jobs, strict=strict, targets=targets
+    )
     try:
         with _progress_bar() as progress:
             result = build(settings, progress=progress)

@@ -3,7 +3,8 @@
 The write stage builds it from the analysis (one entry per URL rule), the files written
 per endpoint and the redirects, and :class:`~sitec.compiler.output.StagedOutput` writes it
 beside the static root. Its core shape is fixed by DESIGN.md; the extra top-level fields
-are ``base_url``, ``generated_by``, ``redirects``, ``not_found`` and ``static_folders``.
+are ``base_url``, ``generated_by``, ``redirects``, ``not_found`` (with
+``not_found_headers``) and ``static_folders``.
 Lists are sorted and keys are sorted when written, so identical builds give identical bytes.
 """
 
@@ -53,6 +54,7 @@ def build_manifest(
     *,
     base_url: str = "/",
     not_found: str | None = None,
+    not_found_headers: Mapping[str, str] | None = None,
     static_folders: Sequence[tuple[str, str | os.PathLike[str]]] = (),
     project_root: str | os.PathLike[str] | None = None,
 ) -> dict[str, t.Any]:
@@ -60,7 +62,8 @@ def build_manifest(
 
     ``static_folders`` holds ``(url_prefix, source folder)`` pairs; a folder inside
     ``project_root`` is recorded relative to it, so the manifest does not change with the
-    checkout's place. ``not_found`` is the 404 page's file, if one was written.
+    checkout's place. ``not_found`` is the 404 page's file, if one was written, and
+    ``not_found_headers`` the headers a host must send with it.
     """
     ordered = sorted(routes, key=lambda route: (route.endpoint, route.rule))
     first_rule: dict[str, str] = {}
@@ -97,6 +100,7 @@ def build_manifest(
             for r in sorted(redirects, key=lambda r: r.url)
         ],
         "not_found": not_found,
+        "not_found_headers": dict(not_found_headers or {}),
         "static_folders": [
             {"url_prefix": prefix, "folder": _folder_name(folder, project_root)}
             for prefix, folder in sorted(static_folders, key=lambda pair: pair[0])
@@ -185,6 +189,7 @@ def validate_manifest(data: t.Any) -> None:
             _require(isinstance(data[key], str), key, "must be a string")
     if data.get("not_found") is not None:
         _check_file(data["not_found"], "not_found")
+    _check_headers(data.get("not_found_headers", {}), "not_found_headers")
     for i, item in enumerate(data.get("redirects", [])):
         where = f"redirects[{i}]"
         _require(isinstance(item, dict), where, "must be an object")
@@ -239,11 +244,14 @@ def _check_url_entry(entry: t.Any, where: str) -> None:
     _check_file(entry.get("file"), f"{where}.file")
     sha = entry.get("sha256")
     _require(isinstance(sha, str) and bool(_SHA256.match(sha)), f"{where}.sha256", "not a hash")
-    headers = entry.get("headers")
+    _check_headers(entry.get("headers"), f"{where}.headers")
+
+
+def _check_headers(headers: t.Any, where: str) -> None:
     _require(
         isinstance(headers, dict)
         and all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items()),
-        f"{where}.headers",
+        where,
         "must map header names to strings",
     )
 

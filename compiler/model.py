@@ -26,6 +26,7 @@ PROBLEM_KINDS: dict[str, str] = {
     "file-collision": "two URLs map to one file",
     "folder-collision": "a file and a folder need the same path",
     "unsafe-path": "a URL would write outside the output folder",
+    "host-config": "a route or file the generated host configs cannot express",
 }
 
 Policy = t.Literal["fail", "warn", "ignore"]
@@ -34,6 +35,7 @@ Policy = t.Literal["fail", "warn", "ignore"]
 #: endpoint to dynamic, which is safe; ``--strict`` turns it into a failure.
 DEFAULT_POLICIES: dict[str, Policy] = {kind: "fail" for kind in PROBLEM_KINDS} | {
     "request-read": "warn",
+    "host-config": "warn",
 }
 
 

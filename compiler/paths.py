@@ -15,11 +15,12 @@ URL                                 response                    file (under OUT/
 ``/api/posts`` (no known extension) not HTML, or unknown        ``api/posts``
 ==================================  ==========================  ==========================
 
-Hosts find the HTML ones with nginx's ``try_files $uri $uri.html $uri/index.html`` (Caddy's
-``try_files {path} {path}.html {path}/index.html``, Netlify's pretty URLs); an index file
-of another type (``index.json``, ``index``) only through the manifest, which maps every
-URL to its file. A file whose name says nothing about its type is served with the recorded
-``Content-Type`` (:data:`RECORDED_HEADERS`). "Known extension" and "the table" mean
+The generated host configs (:mod:`sitec.compiler.emit`) name each URL's file; a host set
+up by hand finds the HTML ones with nginx's ``try_files $uri $uri.html $uri/index.html``
+(Caddy's ``try_files {path} {path}.html {path}/index.html``, Netlify's pretty URLs), and an
+index file of another type (``index.json``, ``index``) only through the manifest, which maps
+every URL to its file. A file whose name says nothing about its type is served with the
+recorded ``Content-Type`` (:data:`RECORDED_HEADERS`). "Known extension" and "the table" mean
 :data:`EXTENSION_TYPES`, fixed so the mapping does not change with the Python version or
 ``/etc/mime.types``: ``/v1.2`` answering HTML becomes ``v1.2.html``; an index of type
 ``application/*+xml`` or ``*+json`` not in it ends in ``.xml`` or ``.json``.

@@ -14,10 +14,19 @@
 
     [tool.sitec.routes]                # force a decision per endpoint
     "blog.search" = "dynamic"
+
+    [tool.sitec.deploy]                # the deploy bundle (see sitec.compiler.emit)
+    targets = ["nginx", "caddy", "netlify"]  # host configs to write; --target overrides
+    listen = "80"                      # nginx listen / Caddy port: "80", "127.0.0.1:8080"
+    server-name = "example.org"        # nginx server_name, Caddy site host
+    upstream = "127.0.0.1:8000"        # where the WSGI server listens (or "unix:/path")
+    public-root = "/srv/site/public"   # OUT/public on the server (default: where it is built)
+    app-origin = "https://app.example.org"  # the WSGI server's URL, for Netlify's proxies
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import tomllib
@@ -82,6 +91,74 @@ class SiteAddress:
         return cls(path=path)
 
 
+#: The host configs the deploy bundle can hold, all by default.
+TARGETS: tuple[str, ...] = ("nginx", "caddy", "netlify")
+
+
+@dataclass(frozen=True)
+class DeploySettings:
+    """``[tool.sitec.deploy]``: what the generated host configs need to know."""
+
+    #: Chosen host configs; ``None``: every one that can be written, Netlify's only when
+    #: it needs no ``app_origin`` or has one.
+    targets: tuple[str, ...] | None = None
+    listen: str = "80"
+    server_name: str | None = None
+    upstream: str = "127.0.0.1:8000"
+    #: Where ``OUT/public`` is on the server; ``None``: where the build wrote it.
+    public_root: str | None = None
+    app_origin: str | None = None
+
+    @classmethod
+    def from_table(cls, table: dict[str, t.Any], where: str) -> DeploySettings:
+        keys = {
+            "targets": "targets",
+            "listen": "listen",
+            "server-name": "server_name",
+            "upstream": "upstream",
+            "public-root": "public_root",
+            "app-origin": "app_origin",
+        }
+        unknown = sorted(set(table) - set(keys))
+        if unknown:
+            raise SettingsError(f"{where}: unknown key(s) deploy.{', deploy.'.join(unknown)}.")
+        values: dict[str, t.Any] = {}
+        for key, name in keys.items():
+            if key not in table:
+                continue
+            value = table[key]
+            if key == "targets":
+                value = tuple(parse_targets(value, where))
+            elif not isinstance(value, str) or not value.strip() or any(c.isspace() for c in value):
+                raise SettingsError(f"{where}: deploy.{key} must be a string without spaces.")
+            values[name] = value
+        origin = values.get("app_origin")
+        if origin is not None and urlsplit(origin).scheme not in {"http", "https"}:
+            raise SettingsError(f"{where}: deploy.app-origin must be an http(s):// URL.")
+        root = values.get("public_root")
+        if root is not None and not root.startswith("/"):
+            raise SettingsError(f"{where}: deploy.public-root must be an absolute path.")
+        return cls(**values)
+
+
+def parse_targets(value: t.Any, where: str) -> list[str]:
+    """Target names from a list (or comma-separated text); ``all`` means every one."""
+    names = value.split(",") if isinstance(value, str) else value
+    if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
+        raise SettingsError(f"{where}: deploy targets must be a list of names.")
+    chosen: list[str] = []
+    for name in (n.strip() for n in names):
+        if name == "all":
+            chosen.extend(TARGETS)
+        elif name in TARGETS:
+            chosen.append(name)
+        else:
+            raise SettingsError(
+                f"{where}: unknown deploy target {name!r}; known: {', '.join(TARGETS)}, all."
+            )
+    return list(dict.fromkeys(chosen))
+
+
 @dataclass
 class BuildSettings:
     """Everything a build needs to know before it loads the app."""
@@ -98,6 +175,7 @@ class BuildSettings:
     routes: dict[str, Decision] = field(default_factory=dict)
     #: The ``pyproject.toml`` the settings came from, if any.
     source: Path | None = None
+    deploy: DeploySettings = field(default_factory=DeploySettings)
 
     def policy(self, kind: str) -> Policy:
         """The policy of a problem kind; ``--strict`` makes request reads fail."""
@@ -150,6 +228,7 @@ def load_settings(
     base_url: str | None = None,
     jobs: int | None = None,
     strict: bool | None = None,
+    targets: t.Sequence[str] | None = None,
 ) -> BuildSettings:
     """Settings from the nearest ``[tool.sitec]``, with the given flags taking precedence."""
     pyproject = find_pyproject(cwd)
@@ -160,7 +239,7 @@ def load_settings(
         root = pyproject.parent
     where = f"[tool.sitec] in {pyproject}" if pyproject else "the command line"
 
-    known = {"app", "output", "base-url", "jobs", "strict", "problems", "routes"}
+    known = {"app", "output", "base-url", "jobs", "strict", "problems", "routes", "deploy"}
     unknown = sorted(set(table) - known)
     if unknown:
         raise SettingsError(f"{where}: unknown key(s) {', '.join(unknown)}.")
@@ -194,6 +273,12 @@ def load_settings(
             raise SettingsError(f"{where}: routes.{endpoint!r} must be 'static' or 'dynamic'.")
         routes[endpoint] = decision
 
+    deploy = DeploySettings.from_table(dict(table.get("deploy", {})), where)
+    if targets:
+        deploy = dataclasses.replace(
+            deploy, targets=tuple(parse_targets(list(targets), "--target"))
+        )
+
     return BuildSettings(
         project_root=root.resolve(),
         app=app,
@@ -204,4 +289,5 @@ def load_settings(
         policies=policies,
         routes=routes,
         source=pyproject,
+        deploy=deploy,
     )

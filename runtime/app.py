@@ -57,6 +57,7 @@ from .json.provider import DefaultJSONProvider
 from .json.provider import JSONProvider
 from .logging import create_logger
 from .scaffold import Scaffold
+from .scaffold import T_teardown
 from .scaffold import _endpoint_from_view_func
 from .scaffold import find_package
 from .scaffold import setupmethod
@@ -81,7 +82,6 @@ if t.TYPE_CHECKING:  # pragma: no cover
 T_shell_context_processor = t.TypeVar(
     "T_shell_context_processor", bound=ft.ShellContextProcessorCallable
 )
-T_teardown = t.TypeVar("T_teardown", bound=ft.TeardownCallable)
 T_template_filter = t.TypeVar("T_template_filter", bound=ft.TemplateFilterCallable)
 T_template_global = t.TypeVar("T_template_global", bound=ft.TemplateGlobalCallable)
 T_template_test = t.TypeVar("T_template_test", bound=ft.TemplateTestCallable)

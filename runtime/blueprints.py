@@ -18,6 +18,13 @@ from functools import update_wrapper
 
 from .cli import AppGroup
 from .scaffold import Scaffold
+from .scaffold import T_after_request
+from .scaffold import T_before_request
+from .scaffold import T_error_handler
+from .scaffold import T_teardown
+from .scaffold import T_template_context_processor
+from .scaffold import T_url_defaults
+from .scaffold import T_url_value_preprocessor
 from .scaffold import _endpoint_from_view_func
 from .scaffold import setupmethod
 
@@ -389,48 +396,52 @@ class Blueprint(Scaffold):
     # -- app-wide hooks ------------------------------------------------------
 
     @setupmethod
-    def before_app_request(self, f: F) -> F:
+    def before_app_request(self, f: T_before_request) -> T_before_request:
         """Like :meth:`Flask.before_request`: runs before every request, not
         only the blueprint's."""
         self.record_once(lambda s: s.app.before_request_funcs.setdefault(None, []).append(f))
         return f
 
     @setupmethod
-    def after_app_request(self, f: F) -> F:
+    def after_app_request(self, f: T_after_request) -> T_after_request:
         """Like :meth:`Flask.after_request`, for every request."""
         self.record_once(lambda s: s.app.after_request_funcs.setdefault(None, []).append(f))
         return f
 
     @setupmethod
-    def teardown_app_request(self, f: F) -> F:
+    def teardown_app_request(self, f: T_teardown) -> T_teardown:
         """Like :meth:`Flask.teardown_request`, for every request."""
         self.record_once(lambda s: s.app.teardown_request_funcs.setdefault(None, []).append(f))
         return f
 
     @setupmethod
-    def app_context_processor(self, f: F) -> F:
+    def app_context_processor(
+        self, f: T_template_context_processor
+    ) -> T_template_context_processor:
         """Like :meth:`Flask.context_processor`, for every template."""
         self.record_once(lambda s: s.app.template_context_processors.setdefault(None, []).append(f))
         return f
 
     @setupmethod
-    def app_errorhandler(self, code: type[Exception] | int) -> t.Callable[[F], F]:
+    def app_errorhandler(
+        self, code: type[Exception] | int
+    ) -> t.Callable[[T_error_handler], T_error_handler]:
         """Like :meth:`Flask.errorhandler`, for errors anywhere in the app."""
 
-        def decorator(f: F) -> F:
+        def decorator(f: T_error_handler) -> T_error_handler:
             self.record_once(lambda s: s.app.errorhandler(code)(f))
             return f
 
         return decorator
 
     @setupmethod
-    def app_url_value_preprocessor(self, f: F) -> F:
+    def app_url_value_preprocessor(self, f: T_url_value_preprocessor) -> T_url_value_preprocessor:
         """Like :meth:`Flask.url_value_preprocessor`, for every request."""
         self.record_once(lambda s: s.app.url_value_preprocessors.setdefault(None, []).append(f))
         return f
 
     @setupmethod
-    def app_url_defaults(self, f: F) -> F:
+    def app_url_defaults(self, f: T_url_defaults) -> T_url_defaults:
         """Like :meth:`Flask.url_defaults`, for every URL built."""
         self.record_once(lambda s: s.app.url_default_functions.setdefault(None, []).append(f))
         return f

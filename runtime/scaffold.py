@@ -28,6 +28,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import default_exceptions
 from werkzeug.utils import cached_property
 
+from . import typing as ft
 from .globals import current_app
 from .helpers import get_root_path
 from .helpers import send_from_directory
@@ -37,6 +38,19 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from werkzeug.wrappers import Response as BaseResponse
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
+# The decorators' type variables, under the names Flask's ``sansio.scaffold`` gives them.
+T_after_request = t.TypeVar("T_after_request", bound=ft.AfterRequestCallable[t.Any])
+T_before_request = t.TypeVar("T_before_request", bound=ft.BeforeRequestCallable)
+T_error_handler = t.TypeVar("T_error_handler", bound=ft.ErrorHandlerCallable)
+T_route = t.TypeVar("T_route", bound=ft.RouteCallable)
+T_teardown = t.TypeVar("T_teardown", bound=ft.TeardownCallable)
+T_template_context_processor = t.TypeVar(
+    "T_template_context_processor", bound=ft.TemplateContextProcessorCallable
+)
+T_url_defaults = t.TypeVar("T_url_defaults", bound=ft.URLDefaultCallable)
+T_url_value_preprocessor = t.TypeVar(
+    "T_url_value_preprocessor", bound=ft.URLValuePreprocessorCallable
+)
 
 #: A scope name: ``None`` for the object itself, else a dotted blueprint name.
 ScopeKey = str | None
@@ -210,45 +224,45 @@ class Scaffold:
 
     def _method_route(
         self, method: str, rule: str, options: dict[str, t.Any]
-    ) -> t.Callable[[F], F]:
+    ) -> t.Callable[[T_route], T_route]:
         if "methods" in options:
             raise TypeError("Use the 'route' decorator to use the 'methods' argument.")
         return self.route(rule, methods=[method], **options)
 
     @setupmethod
-    def get(self, rule: str, **options: t.Any) -> t.Callable[[F], F]:
+    def get(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
         """``route`` with ``methods=["GET"]``."""
         return self._method_route("GET", rule, options)
 
     @setupmethod
-    def post(self, rule: str, **options: t.Any) -> t.Callable[[F], F]:
+    def post(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
         """``route`` with ``methods=["POST"]``."""
         return self._method_route("POST", rule, options)
 
     @setupmethod
-    def put(self, rule: str, **options: t.Any) -> t.Callable[[F], F]:
+    def put(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
         """``route`` with ``methods=["PUT"]``."""
         return self._method_route("PUT", rule, options)
 
     @setupmethod
-    def delete(self, rule: str, **options: t.Any) -> t.Callable[[F], F]:
+    def delete(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
         """``route`` with ``methods=["DELETE"]``."""
         return self._method_route("DELETE", rule, options)
 
     @setupmethod
-    def patch(self, rule: str, **options: t.Any) -> t.Callable[[F], F]:
+    def patch(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
         """``route`` with ``methods=["PATCH"]``."""
         return self._method_route("PATCH", rule, options)
 
     @setupmethod
-    def route(self, rule: str, **options: t.Any) -> t.Callable[[F], F]:
+    def route(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
         """Decorate a view function to serve ``rule``; see :meth:`add_url_rule`.
 
         ``endpoint`` defaults to the function's name; other options go to
         :class:`werkzeug.routing.Rule`.
         """
 
-        def decorator(f: F) -> F:
+        def decorator(f: T_route) -> T_route:
             endpoint = options.pop("endpoint", None)
             self.add_url_rule(rule, endpoint, f, **options)
             return f
@@ -281,41 +295,41 @@ class Scaffold:
     # -- hooks ---------------------------------------------------------------
 
     @setupmethod
-    def before_request(self, f: F) -> F:
+    def before_request(self, f: T_before_request) -> T_before_request:
         """Run ``f`` before each request; a non-``None`` return value ends
         the request with that response."""
         self.before_request_funcs[None].append(f)
         return f
 
     @setupmethod
-    def after_request(self, f: F) -> F:
+    def after_request(self, f: T_after_request) -> T_after_request:
         """Run ``f(response)`` after each request; it returns the response
         to send."""
         self.after_request_funcs[None].append(f)
         return f
 
     @setupmethod
-    def teardown_request(self, f: F) -> F:
+    def teardown_request(self, f: T_teardown) -> T_teardown:
         """Run ``f(error)`` when the request context is popped, even after
         an unhandled exception."""
         self.teardown_request_funcs[None].append(f)
         return f
 
     @setupmethod
-    def context_processor(self, f: F) -> F:
+    def context_processor(self, f: T_template_context_processor) -> T_template_context_processor:
         """Register ``f`` to return extra names for the template context."""
         self.template_context_processors[None].append(f)
         return f
 
     @setupmethod
-    def url_value_preprocessor(self, f: F) -> F:
+    def url_value_preprocessor(self, f: T_url_value_preprocessor) -> T_url_value_preprocessor:
         """Run ``f(endpoint, values)`` on the matched URL values before the
         view is called; it may change ``values`` in place."""
         self.url_value_preprocessors[None].append(f)
         return f
 
     @setupmethod
-    def url_defaults(self, f: F) -> F:
+    def url_defaults(self, f: T_url_defaults) -> T_url_defaults:
         """Run ``f(endpoint, values)`` when building a URL, to fill in
         values in place."""
         self.url_default_functions[None].append(f)
@@ -324,10 +338,12 @@ class Scaffold:
     # -- errors --------------------------------------------------------------
 
     @setupmethod
-    def errorhandler(self, code_or_exception: type[Exception] | int) -> t.Callable[[F], F]:
+    def errorhandler(
+        self, code_or_exception: type[Exception] | int
+    ) -> t.Callable[[T_error_handler], T_error_handler]:
         """Decorate a handler for an HTTP status code or an exception class."""
 
-        def decorator(f: F) -> F:
+        def decorator(f: T_error_handler) -> T_error_handler:
             self.register_error_handler(code_or_exception, f)
             return f
 

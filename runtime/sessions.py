@@ -297,6 +297,10 @@ class _SessionSigningSerializer(URLSafeTimedSerializer):
         return self._signer  # type: ignore[return-value]
 
 
+#: The serializer of cookie sessions: JSON with tags for the types JSON lacks.
+session_json_serializer = TaggedJSONSerializer()
+
+
 class SecureCookieSessionInterface(SessionInterface):
     """Sessions stored whole in a cookie, signed with itsdangerous.
 
@@ -317,7 +321,7 @@ class SecureCookieSessionInterface(SessionInterface):
     key_derivation = "hmac"
 
     #: Turns the session data into a string and back.
-    serializer = TaggedJSONSerializer()
+    serializer = session_json_serializer
 
     #: The class of the sessions this interface creates.
     session_class = SecureCookieSession

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import typing as t
 from http import HTTPStatus
+from urllib.parse import parse_qsl
 
+import werkzeug.urls  # noqa: F401 - registers the "werkzeug.url_quote" codec error handler
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import HTTPException
+from werkzeug.utils import cached_property
 from werkzeug.wrappers import Request as RequestBase
 from werkzeug.wrappers import Response as ResponseBase
 
@@ -115,6 +119,33 @@ class Request(RequestBase):
 
             attach_enctype_error_multidict(self)
 
+    # A query string reaches WSGI as raw bytes. werkzeug keeps a percent-escape that is
+    # not UTF-8 (``?q=%FF``) as the escape, but raises UnicodeDecodeError (a 500) for the
+    # same byte sent unescaped; these two read it the way they read the escape.
+
+    @cached_property
+    def args(self) -> MultiDict[str, str]:
+        """The parsed query string; bytes that are not UTF-8 stay percent-escaped."""
+        return self.parameter_storage_class(
+            parse_qsl(_query_text(self.query_string), keep_blank_values=True, errors=_QUOTE)
+        )
+
+    @property
+    def full_path(self) -> str:
+        """The path and the query string; bytes that are not UTF-8 stay percent-escaped."""
+        return f"{self.path}?{_query_text(self.query_string)}"
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> t.Any:
+        """werkzeug's, and a body nested deeper than the parser can follow is
+        bad input too (400), not a server error: the parser raises
+        ``RecursionError`` for it, which werkzeug does not catch."""
+        try:
+            return super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError:
+            if silent:
+                return None
+            return self.on_json_loading_failed(ValueError("the JSON body is nested too deeply"))
+
     def on_json_loading_failed(self, e: ValueError | None) -> t.Any:
         try:
             return super().on_json_loading_failed(e)
@@ -123,6 +154,13 @@ class Request(RequestBase):
                 raise
             # Outside debug mode, hide the parser's message from the client.
             raise BadRequest() from error
+
+
+_QUOTE = "werkzeug.url_quote"
+
+
+def _query_text(query: bytes) -> str:
+    return query.decode("utf-8", _QUOTE)
 
 
 def _no_content_type(headers: t.Any) -> bool:

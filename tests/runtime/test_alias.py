@@ -151,3 +151,57 @@ def test_real_flask_imported_first_is_refused() -> None:
     message = result.stdout.split("refused:", 1)[1]
     assert "before" in message
     assert "install_flask_alias()" in message
+
+
+def test_an_extension_written_against_flask_sansio_runs() -> None:
+    """Extensions import base classes and decorator types from ``flask.sansio``:
+    those must be the runtime's own, so their checks and decorators work."""
+    assert_ok(
+        run_python(
+            """
+            import sitec.runtime
+            sitec.runtime.install_flask_alias()
+
+            import typing as t
+            from flask import Blueprint, Flask, jsonify
+            from flask.sansio.app import App
+            from flask.sansio.blueprints import Blueprint as BaseBlueprint
+            from flask.sansio.scaffold import Scaffold, T_route, setupmethod
+            from flask.sessions import SecureCookieSessionInterface, session_json_serializer
+
+            class Pydantic:  # what a validating extension does with these names
+                def __init__(self, target: Scaffold) -> None:
+                    if not isinstance(target, (App, BaseBlueprint)):
+                        raise TypeError("an app or a blueprint")
+                    self.target = target
+
+                def route(self, rule: str) -> t.Callable[[T_route], T_route]:
+                    def decorator(f: T_route) -> T_route:
+                        self.target.add_url_rule(rule, view_func=lambda: jsonify(f()))
+                        return f
+                    return decorator
+
+            app = Flask("ext")
+            blueprint = Blueprint("bp", "ext")
+            Pydantic(blueprint).route("/b")(lambda: {"from": "blueprint"})
+            app.register_blueprint(blueprint)
+            Pydantic(app).route("/a")(lambda: {"from": "app"})
+            try:
+                Pydantic(object())
+            except TypeError:
+                pass
+            else:
+                raise AssertionError("a non-app passed the isinstance check")
+
+            client = app.test_client()
+            assert client.get("/a").json == {"from": "app"}
+            assert client.get("/b").json == {"from": "blueprint"}
+            assert issubclass(Flask, Scaffold) and issubclass(Blueprint, Scaffold)
+            assert setupmethod(lambda self: None).__name__ == "<lambda>"
+            assert SecureCookieSessionInterface.serializer is session_json_serializer
+            tagged = session_json_serializer.dumps({"b": b"\\x00"})
+            assert session_json_serializer.loads(tagged) == {"b": b"\\x00"}
+            print("OK")
+            """
+        )
+    )

@@ -234,3 +234,31 @@ def test_sync_views_work_without_asgiref(app: Flask) -> None:
     assert client.get("/sync").text == "fine"
     app.testing = False
     assert client.get("/sum/1/2").status_code == 500
+
+
+def test_async_to_sync_can_be_replaced_by_a_subclass() -> None:
+    """An app that runs coroutines its own way (its own event loop, trio, ...) overrides
+    ``async_to_sync``; every coroutine the app meets goes through it."""
+    ran: list[str] = []
+
+    class OwnLoop(Flask):
+        def async_to_sync(self, func):  # type: ignore[no-untyped-def]
+            def run(*args: t.Any, **kwargs: t.Any) -> t.Any:
+                ran.append(func.__name__)
+                return asyncio.run(func(*args, **kwargs))
+
+            return run
+
+    app = OwnLoop(__name__)
+
+    @app.before_request
+    async def opened() -> None:
+        g.opened = True
+
+    @app.get("/")
+    async def index() -> str:
+        await asyncio.sleep(0)
+        return f"opened={g.opened}"
+
+    assert app.test_client().get("/").data == b"opened=True"
+    assert ran == ["opened", "index"]

@@ -353,7 +353,18 @@ def test_odd_paths_never_500(port, path):
     assert status < 500
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"", b"[1, 2", b"\xff\xfe", b'{"a": NaN'], ids=repr)
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"",
+        b"[1, 2",
+        b"\xff\xfe",
+        b'{"a": NaN',
+        b"[" * 1_000,  # deeper than the parser can follow: RecursionError
+    ],
+    ids=lambda body: repr(body[:12]),
+)
 def test_invalid_json_is_400(port, body):
     status, _ = get_status(port, "/json", "POST", body, {"Content-Type": "application/json"})
     assert status == 400
@@ -389,3 +400,26 @@ def test_many_bad_requests_in_a_row(port):
         raw_exchange(port, b"NONSENSE\r\n\r\n")
         get_status(port, "/json", "POST", b"{", {"Content-Type": "application/json"})
     assert get_status(port, "/")[0] == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "args", "full_path"),
+    [
+        # What gunicorn and other servers hand over for raw bytes on the request line:
+        # the bytes as latin-1 text, whatever they are.
+        ("q=\xff\xfe&n=1", {"q": ["%FF%FE"], "n": ["1"]}, "/args?q=%FF%FE&n=1"),
+        ("q=%ff", {"q": ["%FF"]}, "/args?q=%ff"),  # the same byte percent-escaped
+        ("q=caf\xc3\xa9", {"q": ["café"]}, "/args?q=café"),  # UTF-8 as raw bytes
+    ],
+    ids=["raw-not-utf8", "escaped-not-utf8", "raw-utf8"],
+)
+def test_query_bytes_that_are_not_utf8_are_kept_escaped(tmp_path, query, args, full_path):
+    app = build_app(tmp_path)
+
+    @app.route("/args")
+    def show_args():
+        return {"args": request.args.to_dict(flat=False), "full_path": request.full_path}
+
+    response = app.test_client().get("/args", environ_overrides={"QUERY_STRING": query})
+    assert response.status_code == 200
+    assert response.json == {"args": args, "full_path": full_path}

@@ -28,6 +28,7 @@ from sitec.runtime.cli import NoAppException
 from sitec.runtime.cli import ScriptInfo
 from sitec.runtime.cli import load_dotenv
 from sitec.runtime.cli import locate_app
+from sitec.runtime.cli import pass_script_info
 from sitec.runtime.cli import prepare_import
 from sitec.runtime.cli import routes_command
 from sitec.runtime.cli import shell_command
@@ -499,6 +500,33 @@ def test_prepare_import_result_is_importable(write, tmp_path):
 
 
 # --- with_appcontext, AppGroup
+
+
+def test_pass_script_info_hands_a_command_the_group_script_info(write):
+    """A command that needs the app's location, not a loaded app, takes the ScriptInfo."""
+    write("located.py", "from sitec.runtime import Flask\napp = Flask('located')\n")
+
+    @click.command("where")
+    @pass_script_info
+    def where(info: ScriptInfo) -> None:
+        click.echo(f"path={info.app_import_path} app={info.load_app().name}")
+
+    group = FlaskGroup()
+    group.add_command(where)
+    result = invoke(["--app", "located", "where"], group)
+    assert result.exit_code == 0, result.output
+    assert result.output == "path=located app=located\n"
+
+
+def test_pass_script_info_makes_one_when_no_group_did():
+    @click.command()
+    @pass_script_info
+    def bare(info: ScriptInfo) -> None:
+        click.echo(f"{type(info).__name__} path={info.app_import_path}")
+
+    result = CliRunner().invoke(bare, [])
+    assert result.exit_code == 0, result.output
+    assert result.output == "ScriptInfo path=None\n"
 
 
 def test_with_appcontext_loads_the_app_for_a_plain_click_command():

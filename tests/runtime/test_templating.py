@@ -10,6 +10,9 @@ import typing as t
 from pathlib import Path
 
 import pytest
+from jinja2 import BaseLoader
+from jinja2 import ChoiceLoader
+from jinja2 import DictLoader
 from jinja2 import TemplateNotFound
 from jinja2 import TemplateSyntaxError
 from markupsafe import Markup
@@ -108,6 +111,23 @@ def test_jinja_options_can_replace_autoescape(tmp_path: Path) -> None:
 
 
 # -- the dispatching loader ------------------------------------------------------
+
+
+def test_a_subclass_can_replace_the_global_loader(site: Path) -> None:
+    """Templates from a database, a theme folder, ...: ``create_global_jinja_loader``
+    decides where every template comes from, blueprints' folders included."""
+
+    class ThemedApp(Flask):
+        def create_global_jinja_loader(self) -> BaseLoader:
+            theme = DictLoader({"greet.html": "<b>Themed {{ who }}</b>"})
+            return ChoiceLoader([theme, super().create_global_jinja_loader()])
+
+    app = ThemedApp("themed", root_path=str(site))
+    with_blueprints(app, site)
+    with app.app_context():
+        assert render_template("greet.html", who="you") == "<b>Themed you</b>"
+        assert render_template("plain.txt", who="you") == "Hello you!"  # the app's folder
+        assert render_template("pets/only_pets.txt", n=3) == "pets: 3"  # a blueprint's
 
 
 def test_loader_finds_app_and_blueprint_templates(site: Path) -> None:

@@ -1,0 +1,1 @@
+"""The example site's own tests: its build, its links, its dynamic half."""
