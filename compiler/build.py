@@ -14,12 +14,9 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 
-from werkzeug.datastructures import ResponseCacheControl
 from werkzeug.exceptions import NotFound
-from werkzeug.routing import Rule
 
 from sitec.runtime import Flask
-from sitec.runtime.scaffold import Scaffold
 
 from . import paths
 from .analyse import analyse_app
@@ -38,8 +35,10 @@ from .model import UrlCandidate
 from .model import WrittenFile
 from .output import PathCollision
 from .output import StagedOutput
+from .output import StaticTree
 from .output import check_replaceable
 from .output import check_writable
+from .output import static_tree
 from .project import BuildSettings
 from .project import check_route_overrides
 from .render import RenderPool
@@ -207,14 +206,15 @@ def build(
                 crawl.offer(UrlCandidate(link, "crawl", page.url), referrer=page.url)
         if _has_not_found_handler(app):
             not_found = next(iter(pool.render([NOT_FOUND_PROBE])))
+        folders, probes = _probe_static_folders(app, pool, crawl, settings.output)
 
-    _forget_cookie_vary_of_g_feeding(pages.values())
-    kept = _judge_pages(pages, crawl, result)
+    _forget_cookie_vary_of_g_feeding([*pages.values(), *probes.values()])
+    kept = _judge_pages(pages | probes, crawl, result)
     _report_endpoints_without_urls(result, crawl)
 
     with StagedOutput(settings.output, project_root=settings.project_root) as output:
-        _write_pages(kept, crawl, output, result)
-        _copy_static_folders(app, output, result)
+        _write_pages([page for page in kept if page.url in pages], crawl, output, result)
+        folders = _copy_static_folders(folders, kept, output, result)
         not_found_headers = None
         if not_found is not None and _usable_not_found(not_found, result):
             written = output.write("404.html", not_found.body, headers=not_found.headers)
@@ -226,7 +226,7 @@ def build(
             base_url=settings.address.path,
             not_found=result.not_found_page,
             not_found_headers=not_found_headers,
-            static_folders=[(prefix, folder) for _, _, prefix, folder in _static_folders(app)],
+            static_folders=[(folder.prefix, folder.source) for folder in folders],
             project_root=settings.project_root,
         )
         output.write_json("manifest.json", manifest)
@@ -446,45 +446,64 @@ def _write_pages(
         result.files.setdefault((route.endpoint, route.rule), []).append(written)
 
 
-def _static_folders(app: Flask) -> list[tuple[Rule, Scaffold, str, Path]]:
-    """(rule, owner, URL prefix, folder) of the app's and every blueprint's static files."""
+@dataclass
+class _StaticFolder:
+    """A static folder of the app or a blueprint, and the files it publishes."""
+
+    route: RouteAnalysis
+    #: The URL prefix (``/static``) and the folder it serves.
+    prefix: str
+    source: Path
+    tree: StaticTree
+
+
+def _probe_static_folders(
+    app: Flask, pool: RenderPool, crawl: _Crawl, output: Path
+) -> tuple[list[_StaticFolder], dict[str, RenderedPage]]:
+    """The static folders of static routes, with a HEAD request of every file through
+    the app (observed, like a page), so each file is served as the runtime serves it:
+    its ``Cache-Control`` (``SEND_FILE_MAX_AGE_DEFAULT``, ``get_send_file_max_age``),
+    the headers of ``after_request`` hooks, and no request read on the way."""
     folders = []
+    probes: dict[str, RenderedPage] = {}
     for rule in app.url_map.iter_rules():
-        if not is_static_folder_endpoint(rule.endpoint) or rule.host or rule.subdomain:
+        route = crawl.site.route_of(rule)
+        if route is None or route.decision != "static":
             continue
-        owner = (
-            app
-            if rule.endpoint == "static"
-            else app.blueprints.get(rule.endpoint.rpartition(".")[0])
-        )
-        if owner is None or owner.static_folder is None:
+        if not is_static_folder_endpoint(rule.endpoint):
+            continue
+        blueprint = rule.endpoint.rpartition(".")[0]
+        owner = app.blueprints.get(blueprint) if blueprint else app
+        if owner is None or owner.static_folder is None or not Path(owner.static_folder).is_dir():
             continue
         prefix = rule.rule.rsplit("/<", 1)[0]
-        folders.append((rule, owner, prefix, Path(owner.static_folder)))
-    return folders
+        tree = static_tree(owner.static_folder, prefix, exclude=[output])
+        folders.append(_StaticFolder(route, prefix, Path(owner.static_folder), tree))
+        for url in tree.urls():
+            page = probes[url] = pool.head(url)
+            page.endpoint = route.endpoint
+            crawl.route_of[url] = route
+    return folders, probes
 
 
-def _static_caching(app: Flask, owner: Scaffold) -> dict[str, str]:
-    """The ``Cache-Control`` the runtime sends with ``owner``'s static files, as
-    ``send_file`` derives it from ``get_send_file_max_age`` (``SEND_FILE_MAX_AGE_DEFAULT``)."""
-    with app.app_context():
-        max_age = owner.get_send_file_max_age(None)
-    caching = ResponseCacheControl()
-    caching.no_cache = True
-    if max_age is not None:
-        if max_age > 0:
-            caching.no_cache = None
-            caching.public = True
-        caching.max_age = max_age
-    return {"Cache-Control": caching.to_header()}
-
-
-def _copy_static_folders(app: Flask, output: StagedOutput, result: BuildResult) -> None:
-    for rule, owner, prefix, folder in _static_folders(app):
-        if not folder.is_dir():
-            continue
-        copied = output.copy_tree(folder, prefix, headers=_static_caching(app, owner))
-        result.files.setdefault((rule.endpoint, rule.rule), []).extend(copied.files)
+def _copy_static_folders(
+    folders: list[_StaticFolder],
+    kept: list[RenderedPage],
+    output: StagedOutput,
+    result: BuildResult,
+) -> list[_StaticFolder]:
+    """Copy the folders whose route is still static, each file with the headers the app
+    answered it with; the folders copied."""
+    headers = {page.url: page.headers for page in kept}
+    copied_folders = []
+    for folder in folders:
+        if folder.route.decision != "static":
+            continue  # a file's request read the request: the WSGI server serves them
+        copied = output.copy_tree(folder.source, folder.prefix, headers=headers.get)
+        route = folder.route
+        result.files.setdefault((route.endpoint, route.rule), []).extend(copied.files)
         result.skipped_static.extend(
-            f"{folder / name}: {reason}" for name, reason in copied.skipped
+            f"{folder.source / name}: {reason}" for name, reason in copied.skipped
         )
+        copied_folders.append(folder)
+    return copied_folders

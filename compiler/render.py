@@ -119,10 +119,12 @@ class _Renderer:
         if self.app.extensions.get(_RENDERER_KEY) is self:
             del self.app.extensions[_RENDERER_KEY]
 
-    def render(self, url: str) -> RenderedPage:
+    def render(self, url: str, method: str = "GET") -> RenderedPage:
         app = self.app
         environ = self.environ.copy()
         environ["PATH_INFO"] = _wsgi_path(url)
+        if method != "GET":
+            environ["REQUEST_METHOD"] = method
         environ["wsgi.input"] = io.BytesIO()
         response: list[t.Any] = []
         chunks: list[bytes] = []
@@ -355,6 +357,13 @@ class RenderPool:
             worker.conn.close()
         if self._renderer is not None:
             self._renderer.environ["wsgi.multiprocess"] = False
+
+    def head(self, url: str) -> RenderedPage:
+        """A HEAD request of ``url``, in this process: the response's status, headers
+        and the reads it made, without reading a body (a static file's, say)."""
+        if self._renderer is None:
+            raise RuntimeError("Use the RenderPool as a context manager: 'with RenderPool(...)'.")
+        return self._renderer.render(url, method="HEAD")
 
     def render(self, urls: t.Iterable[str]) -> t.Iterator[RenderedPage]:
         """Render every URL; pages come back in the order they complete.

@@ -106,6 +106,11 @@ _OTHER = 2  # third-party code (extensions): user code as far as reads go
 _MACHINERY = 3  # the runtime, its dependencies, the standard library
 _TRANSPARENT = 4  # proxies and Jinja's attribute lookup: look at their caller
 
+# How a frame counts when looking for who read the WSGI environ.
+_ENVIRON_READER = 0  # user code: the reader
+_ENVIRON_OWN = 1  # the runtime or the compiler: its own read
+_ENVIRON_PAST = 2  # werkzeug, the standard library, Jinja: reads for its caller
+
 _FLASHES = "_flashes"
 
 
@@ -690,7 +695,7 @@ class _Places:
         self._machinery = tuple(os.path.join(d, "") for d in machinery)
         own = [os.path.realpath(here), *_package_dirs("sitec.compiler")]
         self._own = tuple(os.path.join(d, "") for d in own)
-        self._own_files: dict[str, bool] = {}
+        self._environ_kinds: dict[str, int] = {}
         paths = sysconfig.get_paths()
         stdlib = {os.path.realpath(paths["stdlib"]), os.path.realpath(paths["platstdlib"])}
         self._stdlib = tuple(os.path.join(d, "") for d in stdlib)
@@ -745,21 +750,26 @@ class _Places:
         Werkzeug and the standard library read the environ for whoever calls
         them (middleware building a ``Request``), so the search goes past them.
         """
+        kinds = self._environ_kinds
         while frame is not None:
-            kind = self._kind(frame)
-            if kind in (_TEMPLATE, _PROJECT, _OTHER):
+            filename = frame.f_code.co_filename
+            kind = kinds.get(filename)
+            if kind is None:
+                kind = kinds[filename] = self._environ_kind(filename)
+            if kind == _ENVIRON_READER or "__jinja_template__" in frame.f_globals:
                 return frame
-            if kind == _MACHINERY and self._is_own(frame.f_code.co_filename):
+            if kind == _ENVIRON_OWN:
                 return None
             frame = frame.f_back
         return None
 
-    def _is_own(self, filename: str) -> bool:
-        """Whether ``filename`` is the runtime's or the compiler's."""
-        known = self._own_files.get(filename)
-        if known is None:
-            known = self._own_files[filename] = os.path.realpath(filename).startswith(self._own)
-        return known
+    def _environ_kind(self, filename: str) -> int:
+        kind = self._file_kind(filename)[0]
+        if kind in (_PROJECT, _OTHER):
+            return _ENVIRON_READER
+        if kind == _MACHINERY and os.path.realpath(filename).startswith(self._own):
+            return _ENVIRON_OWN
+        return _ENVIRON_PAST
 
     def reader(self, frame: FrameType | None) -> FrameType | None:
         """The frame that read, when it is user code; ``None`` for the machinery."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import pytest
 from test_build_support import assert_clean_failure
 from test_build_support import assert_static_pages_do_not_change
+from test_build_support import build_committed
 from test_build_support import line_of
 from test_build_support import manifest_of
 from test_build_support import report_of
@@ -286,9 +287,7 @@ def test_forcing_static_a_page_that_reads_a_cookie_writes_it_and_says_so(build_p
     project = build_project("build_outside", "project")
     pyproject = project / "pyproject.toml"
     pyproject.write_text(pyproject.read_text() + '\n[tool.sitec.routes]\nthemed = "static"\n')
-    settings = settings_for(project)
-    result = build(settings)
-    assert result.committed, report_of(result)
+    settings, result = build_committed(project)
     assert written_urls(manifest_of(settings.output))["/themed/"] == "themed/index.html"
     [warning] = result.warnings()
     assert (warning.kind, warning.endpoint) == ("request-read", "themed")

@@ -8,6 +8,7 @@ Fixture project: ``tests/apps/build_hosts``, a site on ``example.com`` with a bl
 from __future__ import annotations
 
 from test_build_support import assert_static_pages_do_not_change
+from test_build_support import build_committed
 from test_build_support import line_of
 from test_build_support import manifest_of
 from test_build_support import report_of
@@ -25,9 +26,7 @@ def test_a_subdomain_blueprint_is_dynamic_with_its_reason(build_project) -> None
     (project / "pyproject.toml").write_text(
         (project / "pyproject.toml").read_text() + WARN_BAD_STATUS
     )
-    settings = settings_for(project)
-    result = build(settings)
-    assert result.committed, report_of(result)
+    settings, result = build_committed(project)
     manifest = manifest_of(settings.output)
     for endpoint in ("api.api_index", "api.static"):
         route = route_of(manifest, endpoint)
@@ -42,10 +41,11 @@ def test_a_subdomain_blueprint_is_dynamic_with_its_reason(build_project) -> None
     assert [f["url_prefix"] for f in manifest["static_folders"]] == ["/static"]
     assert written_urls(manifest) == {
         "/": "index.html",
+        "/static/site.css": "static/site.css",
         "/posts/hello/": "posts/hello/index.html",
         "/posts/world/": "posts/world/index.html",
     }
-    assert assert_static_pages_do_not_change(settings) == 3
+    assert assert_static_pages_do_not_change(settings) == 4
 
 
 def test_a_generated_url_that_no_route_answers_is_a_problem_naming_the_generator(

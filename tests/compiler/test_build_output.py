@@ -12,6 +12,8 @@ import re
 
 import pytest
 from test_build_support import assert_static_pages_do_not_change
+from test_build_support import build_committed
+from test_build_support import line_of
 from test_build_support import manifest_of
 from test_build_support import report_of
 from test_build_support import route_of
@@ -96,6 +98,60 @@ def test_the_app_and_blueprint_static_folders_are_copied(output) -> None:
     ]
 
 
+def test_static_files_get_the_headers_the_runtime_sends_them_with(build_project) -> None:
+    """Each static file is requested through the app once: its caching (the app's
+    default, a blueprint's per-file get_send_file_max_age) and the after_request
+    security headers are recorded, as a host must replay them."""
+    project = build_project("build_output")
+    settings, result = build_committed(project, app="headers_app:app")
+    security = {
+        "Content-Security-Policy": "default-src 'self'",
+        "X-Frame-Options": "DENY",
+        "Strict-Transport-Security": "max-age=63072000",
+        "Referrer-Policy": "no-referrer",
+    }
+    files = {
+        entry["url"]: entry["headers"]
+        for route in manifest_of(settings.output)["routes"]
+        for entry in route["urls"]
+    }
+    assert files["/static/css/site.css"] == {
+        "Content-Type": "text/css; charset=utf-8",
+        "Cache-Control": "no-cache",
+        "Content-Disposition": "inline; filename=site.css",  # send_file names the file
+        **security,
+        "Link": "</shop/assets/img/logo.svg>; rel=preload; as=image",
+    }
+    assert files["/shop/assets/img/logo.svg"] == {
+        "Content-Type": "image/svg+xml; charset=utf-8",
+        "Cache-Control": "public, max-age=31536000",
+        "Content-Disposition": "inline; filename=logo.svg",
+        **security,
+    }
+    assert files["/"] == {"Content-Type": "text/html; charset=utf-8", **security}
+    # The runtime answers every visitor with these bytes and these headers.
+    assert assert_static_pages_do_not_change(settings) == 3
+
+
+def test_a_static_file_answered_per_visitor_makes_its_folder_dynamic(build_project) -> None:
+    project = build_project("build_output")
+    settings, result = build_committed(project, app="static_reads_app:app")
+    manifest = manifest_of(settings.output)
+    shop = route_of(manifest, "shop.static")
+    assert shop["decision"] == "dynamic"
+    assert shop["urls"] == []
+    [reason] = shop["reasons"]
+    assert reason["message"] == ("reads request.cookies while rendering /shop/assets/img/logo.svg")
+    assert (reason["file"], reason["line"]) == (
+        "static_reads_app.py",
+        line_of(project / "static_reads_app.py", "static-read"),
+    )
+    assert not (settings.output / "public/shop").exists()
+    assert [f["url_prefix"] for f in manifest["static_folders"]] == ["/static"]
+    assert [(p.kind, p.endpoint) for p in result.problems] == [("request-read", "shop.static")]
+    assert assert_static_pages_do_not_change(settings) == 2
+
+
 def test_404_html_is_the_apps_404_page(output) -> None:
     app = load_app(output)
     response = app.test_client().get("/no/such/page/")
@@ -106,9 +162,7 @@ def test_404_html_is_the_apps_404_page(output) -> None:
 
 def test_a_generic_error_handler_makes_404_html_too(build_project) -> None:
     project = build_project("build_output")
-    settings = settings_for(project, app="errors_app:app")
-    result = build(settings)
-    assert result.committed, report_of(result)
+    settings, result = build_committed(project, app="errors_app:app")
     response = load_app(settings).test_client().get("/no/such/page/")
     assert response.status_code == 404
     assert (settings.output / "public/404.html").read_bytes() == response.get_data()
@@ -191,9 +245,7 @@ def test_a_base_url_goes_into_links_but_not_into_file_paths(build_project) -> No
 
 def test_a_full_base_url_gives_absolute_links_its_scheme_and_host(build_project) -> None:
     project = build_project("build_output")
-    settings = settings_for(project, base_url="https://example.org/docs/")
-    result = build(settings)
-    assert result.committed, report_of(result)
+    settings, result = build_committed(project, base_url="https://example.org/docs/")
     index = (settings.output / "public/index.html").read_text()
     assert '<link rel="canonical" href="https://example.org/docs/">' in index
     assert 'href="/docs/a/"' in index

@@ -20,6 +20,7 @@ import pytest
 from sitec.compiler.build import BuildResult
 from sitec.compiler.build import build
 from sitec.compiler.load import load_app
+from sitec.compiler.paths import recorded_headers
 from sitec.compiler.project import BuildSettings
 from sitec.compiler.project import load_settings
 from sitec.compiler.report import print_build
@@ -43,6 +44,14 @@ def settings_for(project: Path, **flags: t.Any) -> BuildSettings:
 def run_build(project: Path, **flags: t.Any) -> BuildResult:
     """Build ``project`` through the Python API, as ``sitec build`` would."""
     return build(settings_for(project, **flags))
+
+
+def build_committed(project: Path, **flags: t.Any) -> tuple[BuildSettings, BuildResult]:
+    """Build ``project`` with these flags; the build must commit its output."""
+    settings = settings_for(project, **flags)
+    result = build(settings)
+    assert result.committed, report_of(result)
+    return settings, result
 
 
 def report_of(result: BuildResult, *, explain: bool = True) -> str:
@@ -123,7 +132,8 @@ def assert_static_pages_do_not_change(
 ) -> int:
     """Request every URL the manifest says is static through the runtime, as each of
     :data:`VISITORS`: the same bytes each time, equal to the written file, with the
-    recorded ``Content-Type``. Redirects answer alike too. Returns the URLs checked.
+    recorded headers (those a host replays). Redirects answer alike too. Returns the
+    URLs checked.
 
     ``overridden`` names endpoints forced static although they read the request: the
     user's word, not the build's, so they are left out."""
@@ -148,7 +158,7 @@ def assert_static_pages_do_not_change(
                         f" {VISITORS.index(visitor)}:\n  file:    {written[:200]!r}"
                         f"\n  runtime: {body[:200]!r}"
                     )
-                    assert response.headers["Content-Type"] == entry["headers"]["Content-Type"]
+                    assert recorded_headers(response.headers) == entry["headers"], entry["url"]
                 finally:
                     response.close()
             checked += 1
