@@ -25,6 +25,7 @@ from test_build_support import tree
 from test_build_support import written_urls
 
 from sitec.compiler.build import build
+from sitec.compiler.load import load_app
 
 # endpoint -> (decision, reason message fragment, file, MARK in that file, via fragment)
 DECISIONS = {
@@ -61,6 +62,7 @@ DECISIONS = {
     "config_forced_dynamic": ("dynamic", "forced dynamic", None, None, "[tool.sitec.routes]"),
     "campaign": ("static", "forced static", "decisions_app.py", "static-override", None),
     "config_forced_static": ("static", "forced static", None, None, "[tool.sitec.routes]"),
+    "newsletter": ("static", None, None, None, None),  # GET is a file, POST the server's
 }
 
 
@@ -71,7 +73,7 @@ def decisions(build_project):
     result = build(settings)
     assert result.committed, report_of(result)
     # Every decision test: what was declared static does not change for any visitor.
-    assert assert_static_pages_do_not_change(settings) == 5
+    assert assert_static_pages_do_not_change(settings) == 6
     return project, settings, result
 
 
@@ -103,8 +105,33 @@ def test_static_pages_are_written_and_do_not_change_for_any_visitor(decisions) -
         "/hello/": "hello/index.html",
         "/campaign/": "campaign/index.html",
         "/config-static/": "config-static/index.html",
+        "/newsletter/": "newsletter/index.html",
     }
-    assert assert_static_pages_do_not_change(settings) == 5
+    assert assert_static_pages_do_not_change(settings) == 6
+
+
+def test_the_methods_a_file_cannot_answer_go_to_the_wsgi_server(decisions) -> None:
+    """A static GET + POST page: the manifest says which methods the WSGI server takes,
+    and the analysis notes it."""
+    project, settings, result = decisions
+    manifest = manifest_of(settings.output)
+    newsletter = route_of(manifest, "newsletter")
+    assert newsletter["decision"] == "static"
+    assert newsletter["methods"] == ["GET", "HEAD", "OPTIONS", "POST"]
+    assert newsletter["dynamic_methods"] == ["OPTIONS", "POST"]
+    contact = route_of(manifest, "contact")  # POST only: dynamic, all of it
+    assert contact["dynamic_methods"] == contact["methods"] == ["OPTIONS", "POST"]
+    assert route_of(manifest, "index")["dynamic_methods"] == ["OPTIONS"]
+    [note] = [n for n in result.route("newsletter").notes if "POST" in n.message]
+    assert note.message == "also accepts POST; a static file answers only GET"
+    assert (note.file, note.line) == (
+        "decisions_app.py",
+        line_of(project / "decisions_app.py", "newsletter"),
+    )
+    # The runtime still takes the post.
+    app = load_app(settings)
+    response = app.test_client().post("/newsletter/")
+    assert (response.status_code, response.headers["Location"]) == (302, "/newsletter/")
 
 
 def test_dynamic_routes_write_nothing_and_each_has_a_reason(decisions) -> None:

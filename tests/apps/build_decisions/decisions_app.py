@@ -5,9 +5,11 @@ from decisions_auth import login_required
 from flask import Blueprint
 from flask import Flask
 from flask import g
+from flask import redirect
 from flask import render_template
 from flask import request
 from flask import session
+from flask import url_for
 
 from sitec.compiler.hints import dynamic_page
 from sitec.compiler.hints import static_page
@@ -121,3 +123,10 @@ def config_forced_dynamic():
 
 app.register_blueprint(prefs)
 app.register_blueprint(members)
+
+
+@app.route("/newsletter/", methods=["GET", "POST"])
+def newsletter():  # MARK newsletter
+    if request.method == "POST":  # a file cannot take the post: the WSGI server does
+        return redirect(url_for("newsletter"))
+    return "<form method=post><button>subscribe</button></form>"
