@@ -382,7 +382,7 @@ def _report_overridden(
     stands against the proof too. Each thing the proof found is a warning naming the
     override, so the user sees what they overrode, and a note of the route."""
     forced = route.reasons[0]
-    override = f"{forced.message} ({forced.where() or forced.via})"
+    override = f"{forced.message} ({forced.where()})" if forced.where() else forced.message
     found = [*reads]
     if not_cacheable is not None:
         found.append(Evidence(f"{not_cacheable} at {page.url}"))

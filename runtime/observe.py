@@ -682,7 +682,10 @@ class _Places:
     """
 
     def __init__(self, app: Flask, project_root: str | os.PathLike[str]) -> None:
+        from .app import Flask
+
         self._app = app
+        self._wsgi_entry = Flask.wsgi_app.__code__
         self.root = os.path.realpath(project_root)
         self._kinds: dict[str, tuple[int, str | None]] = {}
         self._files: dict[str, str | None] = {}
@@ -782,10 +785,17 @@ class _Places:
         return None
 
     def user_frame(self, frame: FrameType | None) -> FrameType | None:
-        """The nearest caller that is user code, or ``None`` when there is none."""
+        """The nearest caller that is user code, or ``None`` when there is none.
+
+        The search ends at the app's WSGI entry: what calls the app (a test, the
+        compiler's caller) is not part of the request, so a use by the runtime on its
+        own (saving the session after the response) has no user frame.
+        """
         while frame is not None:
             if self._kind(frame) < _MACHINERY:
                 return frame
+            if frame.f_code is self._wsgi_entry:
+                return None
             frame = frame.f_back
         return None
 

@@ -113,7 +113,9 @@ VISITORS: list[dict[str, t.Any]] = [
 ]
 
 
-def _get_as(app: t.Any, url: str, visitor: dict[str, t.Any], site: str) -> t.Any:
+def get_as(app: t.Any, url: str, visitor: dict[str, t.Any], site: str) -> t.Any:
+    """``GET url`` from the test client of ``app`` at ``site``, as ``visitor``: its
+    cookies, its session (signed with the app's key), its query string and headers."""
     client = app.test_client()
     for name, value in visitor["cookies"].items():
         client.set_cookie(name, value)
@@ -149,7 +151,7 @@ def assert_static_pages_do_not_change(
         for entry in route["urls"]:
             written = (out / "public" / entry["file"]).read_bytes()
             for visitor in VISITORS:
-                response = _get_as(app, entry["url"], visitor, site)
+                response = get_as(app, entry["url"], visitor, site)
                 try:
                     assert response.status_code == 200, (entry["url"], response.status)
                     body = response.get_data()
@@ -164,7 +166,7 @@ def assert_static_pages_do_not_change(
             checked += 1
     for redirect in manifest.get("redirects", []):
         for visitor in VISITORS:
-            response = _get_as(app, redirect["url"], visitor, site)
+            response = get_as(app, redirect["url"], visitor, site)
             assert response.status_code == redirect["status"]
             assert response.headers["Location"] == redirect["location"]
             response.close()

@@ -283,3 +283,22 @@ def test_a_g_feeding_read_counts_only_inside_the_function_it_feeds_g_in(g_app: F
         client.get("/loader")
     assert [(r.message, r.line) for r in seen.reads] == [("reads session['user']", place[1])]
     assert [r.line for r in seen.g_feeding_reads] == [place[1]]  # the hook's own run
+
+
+def test_the_runtime_saving_a_written_session_is_not_the_pages_read() -> None:
+    """After the view, the runtime reads the session to save it; what called the app
+    (this test) is no user frame of the request."""
+    app = Flask(__name__)
+    app.secret_key = "observe"
+
+    @app.get("/write")
+    def write() -> str:
+        session["seen"] = True  # session write
+        return "written"
+
+    observer = Observer(app, HERE)
+    with observer.observe() as seen:
+        app.test_client().get("/write")
+    assert [(r.message, r.line) for r in seen.reads] == [
+        ("writes session['seen']", line_with("session write"))
+    ]
