@@ -561,13 +561,18 @@ def _is_client_key(key: object) -> bool:
     """Whether a WSGI environ key carries what the client sent rather than the URL.
 
     ``HTTP_HOST`` is left out, as ``request.host`` is: a static site is served
-    from one host.
+    from one host. Answers are kept in :data:`_CLIENT_KEY`, which the environ's
+    methods ask first (the common keys are asked on every request).
     """
     if not isinstance(key, str):
         return False
     if key.startswith("HTTP_"):
-        return key != "HTTP_HOST"
-    return key in _CLIENT_KEYS or key.startswith("SSL_CLIENT_")
+        client = key != "HTTP_HOST"
+    else:
+        client = key in _CLIENT_KEYS or key.startswith("SSL_CLIENT_")
+    if len(_CLIENT_KEY) < 4096:
+        _CLIENT_KEY[key] = client
+    return client
 
 
 _CLIENT_KEYS = frozenset(
@@ -584,6 +589,7 @@ _CLIENT_KEYS = frozenset(
         "werkzeug.request",
     }
 )
+_CLIENT_KEY: dict[object, bool] = {}
 
 
 class RecordingEnviron(dict):  # type: ignore[type-arg]
@@ -598,27 +604,27 @@ class RecordingEnviron(dict):  # type: ignore[type-arg]
     __slots__ = ()
 
     def __getitem__(self, key: t.Any) -> t.Any:
-        if _is_client_key(key):
+        if _CLIENT_KEY.get(key) is not False and _is_client_key(key):
             _record_environ(key, sys._getframe(1))
         return dict.__getitem__(self, key)
 
     def get(self, key: t.Any, default: t.Any = None) -> t.Any:
-        if _is_client_key(key):
+        if _CLIENT_KEY.get(key) is not False and _is_client_key(key):
             _record_environ(key, sys._getframe(1))
         return dict.get(self, key, default)
 
     def __contains__(self, key: object) -> bool:
-        if _is_client_key(key):
+        if _CLIENT_KEY.get(key) is not False and _is_client_key(key):
             _record_environ(t.cast(str, key), sys._getframe(1))
         return dict.__contains__(self, key)
 
     def pop(self, key: t.Any, *default: t.Any) -> t.Any:
-        if _is_client_key(key):
+        if _CLIENT_KEY.get(key) is not False and _is_client_key(key):
             _record_environ(key, sys._getframe(1))
         return dict.pop(self, key, *default)
 
     def setdefault(self, key: t.Any, default: t.Any = None) -> t.Any:
-        if _is_client_key(key):
+        if _CLIENT_KEY.get(key) is not False and _is_client_key(key):
             _record_environ(key, sys._getframe(1))
         return dict.setdefault(self, key, default)
 
@@ -639,7 +645,8 @@ class RecordingEnviron(dict):  # type: ignore[type-arg]
         return dict.items(self)
 
     def copy(self) -> RecordingEnviron:
-        return RecordingEnviron(dict.copy(self))
+        # Not dict.copy: with __iter__ overridden, it would go through keys() and [].
+        return RecordingEnviron(dict.items(self))
 
 
 def _record_environ(key: str | None, frame: FrameType) -> None:
