@@ -35,7 +35,6 @@ from .model import UrlCandidate
 from .model import WrittenFile
 from .output import PathCollision
 from .output import StagedOutput
-from .output import StaticTree
 from .output import check_replaceable
 from .output import check_writable
 from .output import static_tree
@@ -454,7 +453,6 @@ class _StaticFolder:
     #: The URL prefix (``/static``) and the folder it serves.
     prefix: str
     source: Path
-    tree: StaticTree
 
 
 def _probe_static_folders(
@@ -478,7 +476,7 @@ def _probe_static_folders(
             continue
         prefix = rule.rule.rsplit("/<", 1)[0]
         tree = static_tree(owner.static_folder, prefix, exclude=[output])
-        folders.append(_StaticFolder(route, prefix, Path(owner.static_folder), tree))
+        folders.append(_StaticFolder(route, prefix, Path(owner.static_folder)))
         for url in tree.urls():
             page = probes[url] = pool.head(url)
             page.endpoint = route.endpoint

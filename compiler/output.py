@@ -88,9 +88,9 @@ class StaticTree:
     #: ``(path relative to the source folder, reason)``.
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
-    def urls(self) -> dict[str, tuple[Path, str]]:
-        """Each file's URL (as ``url_for`` spells it) -> ``(source, file)``."""
-        return {_url_of(file): (source, file) for source, file in self.files}
+    def urls(self) -> list[str]:
+        """Each file's URL, as ``url_for`` spells it."""
+        return [_url_of(file) for _, file in self.files]
 
 
 def static_tree(
