@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import pytest
 from test_build_support import assert_static_pages_do_not_change
+from test_build_support import build_committed
 from test_build_support import line_of
 from test_build_support import manifest_of
-from test_build_support import report_of
 from test_build_support import route_of
-from test_build_support import settings_for
 from test_build_support import written_urls
-
-from sitec.compiler.build import build
 
 APP_FILE = "soundness_app.py"
 
@@ -58,9 +55,7 @@ DYNAMIC = {
 @pytest.fixture
 def soundness(build_project):
     project = build_project("build_soundness")
-    settings = settings_for(project)
-    result = build(settings)
-    assert result.committed, report_of(result)
+    settings, result = build_committed(project)
     assert assert_static_pages_do_not_change(settings) == 3
     return project, settings, result
 
