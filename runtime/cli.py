@@ -179,6 +179,16 @@ def prepare_import(path: str | os.PathLike[str]) -> str:
     Walks up through the directories that hold an ``__init__.py`` and puts the
     first directory outside the package on ``sys.path``.
     """
+    folder, name = import_location(path)
+    if sys.path[0] != folder:
+        sys.path.insert(0, folder)
+    return name
+
+
+def import_location(path: str | os.PathLike[str]) -> tuple[str, str]:
+    """The folder a file or module path is imported from, and its dotted name there:
+    ``pkg/sub/mod.py`` in a package ``pkg`` is ``mod`` of ``pkg.sub``, imported as
+    ``pkg.sub.mod`` from the folder holding ``pkg``."""
     path = os.path.realpath(path)
     stem, ext = os.path.splitext(path)
     if ext == ".py":
@@ -192,10 +202,7 @@ def prepare_import(path: str | os.PathLike[str]) -> str:
         parts.append(part)
         if not os.path.exists(os.path.join(path, "__init__.py")):
             break
-
-    if sys.path[0] != path:
-        sys.path.insert(0, path)
-    return ".".join(reversed(parts))
+    return path, ".".join(reversed(parts))
 
 
 @t.overload

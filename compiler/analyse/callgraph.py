@@ -66,6 +66,10 @@ class CallGraph:
         self._decorators: dict[t.Any, list[tuple[str, int, list[Use]]]] = {}
         self._imports: dict[str, dict[str, str]] = {}
         self._findings: dict[int, list[Finding]] = {}
+        #: ``findings`` of functions being worked out now (keys), and, per call on that
+        #: stack, the keys it met there: a cycle of possible calls (see ``findings``).
+        self._open: set[int] = set()
+        self._met_open: list[set[int]] = []
         self._by_name: dict[str, list[Func]] | None = None
         #: Functions the framework calls itself (views, hooks): never a
         #: candidate for an unresolved ``obj.name()``.
@@ -184,14 +188,30 @@ class CallGraph:
         known = self._findings.get(key)
         if known is not None:
             return known
-        found: list[Finding] = []
-        escaping = self.reach([func], escaping_only=True)
-        for reached, path in escaping.items():
-            found.extend(self._local_findings(reached, path, effects_only=False))
-        for reached, path in self.reach([func], escaping_only=False).items():
-            if reached not in escaping:
-                found.extend(self._local_findings(reached, path, effects_only=True))
-        self._findings[key] = found
+        if key in self._open:
+            # Possible calls (``obj.name()``) can lead back to a function whose findings
+            # are being worked out up the stack. That call adds its own findings there;
+            # here it adds none, and what is worked out meanwhile is incomplete until
+            # the call that met it finishes, so it is not remembered before.
+            self._met_open[-1].add(key)
+            return []
+        self._open.add(key)
+        self._met_open.append(set())
+        try:
+            found: list[Finding] = []
+            escaping = self.reach([func], escaping_only=True)
+            for reached, path in escaping.items():
+                found.extend(self._local_findings(reached, path, effects_only=False))
+            for reached, path in self.reach([func], escaping_only=False).items():
+                if reached not in escaping:
+                    found.extend(self._local_findings(reached, path, effects_only=True))
+        finally:
+            self._open.discard(key)
+            met = self._met_open.pop() - {key}
+        if met:
+            self._met_open[-1] |= met
+        else:
+            self._findings[key] = found
         return found
 
     def _local_findings(
@@ -277,8 +297,7 @@ class CallGraph:
             for candidate in self.methods_named(use.what):
                 inner = self.findings(candidate)
                 if inner:
-                    first = inner[0].message.removeprefix("reads ")
-                    return f"may call {candidate.label}, which reads {first}"
+                    return f"may call {candidate.label}, which {inner[0].message}"
         return None
 
     def describe_g(self, attr: str) -> str | None:

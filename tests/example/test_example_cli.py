@@ -4,6 +4,7 @@ site's own ``new-post`` command, each run as a real process in a clean copy."""
 from __future__ import annotations
 
 import http.client
+import json
 import re
 import shutil
 import signal
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import LEFT_BEHIND
+from .example_support import Build
 from .example_support import PostFile
 from .example_support import run_build
 
@@ -132,3 +134,19 @@ def test_new_post_writes_a_draft_that_is_not_published(sitec_script, own_copy, c
     assert run_build(own_copy, out).returncode == 0
     assert not (out / "public" / "posts" / "caching-explained").exists()
     assert (out / "public" / "posts").is_dir()
+
+
+def test_build_from_the_folder_above_with_an_app_path(
+    sitec_script, own_copy, clean_env, build: Build
+):
+    """``sitec build --app example_site/publication:create_app()`` builds the example's own
+    project (its [tool.sitec], its output folder), as building inside it does."""
+    app = f"{own_copy.name}/publication:create_app()"
+    result = run_sitec(sitec_script, ["build", "--app", app], own_copy.parent, clean_env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    manifest = json.loads((own_copy / "_site" / "manifest.json").read_text(encoding="utf-8"))
+    assert decisions(manifest) == decisions(build.manifest)
+
+
+def decisions(manifest: dict) -> dict[tuple[str, str], str]:
+    return {(r["endpoint"], r["rule"]): r["decision"] for r in manifest["routes"]}
