@@ -70,6 +70,7 @@ from .signals import request_started
 from .signals import request_tearing_down
 from .templating import Environment
 from .templating import _default_template_ctx_processor
+from .urlcache import BuiltURLs
 from .wrappers import Request
 from .wrappers import Response
 
@@ -307,6 +308,8 @@ class Flask(Scaffold):
         self.shell_context_processors: list[ft.ShellContextProcessorCallable] = []
         #: Registered functions known not to be coroutine functions; see :meth:`_sync`.
         self._plain_functions: set[t.Callable[..., t.Any]] = set()
+        #: What :meth:`url_for` has built; see ``urlcache``.
+        self._built_urls = BuiltURLs()
         self.blueprints: dict[str, Blueprint] = {}
         #: Where extensions keep their per-app state.
         self.extensions: dict[str, t.Any] = {}
@@ -1014,12 +1017,13 @@ class Flask(Scaffold):
 
         self.inject_url_defaults(endpoint, values)
         try:
-            rv = url_adapter.build(  # type: ignore[union-attr]
+            rv = self._built_urls.build(
+                url_adapter,  # type: ignore[arg-type]
                 endpoint,
                 values,
-                method=_method,
-                url_scheme=_scheme,
-                force_external=_external,
+                _method,
+                _scheme,
+                _external,
             )
         except BuildError as error:
             values.update(_anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external)
