@@ -100,6 +100,21 @@ def _request_ctx() -> RequestContext:
     return ctx
 
 
+def _drop_tracebacks(error: BaseException | None) -> None:
+    """Drop the tracebacks of a routing exception that was answered (a 404, 405 or
+    redirect), and of the exceptions it was raised from.
+
+    The request holds its routing exception, whose traceback holds the frames
+    that matched and dispatched the request, which hold the request: a cycle
+    that only the garbage collector can free, and a costly one, as it keeps the
+    whole request, environ and response alive. Once the request is over and
+    nothing propagates, the frames are of no use to anyone.
+    """
+    while error is not None:  # Python keeps __context__ chains free of cycles
+        error.__traceback__ = None
+        error = error.__context__
+
+
 def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
     if value is None or isinstance(value, timedelta):
         return value
@@ -1178,9 +1193,12 @@ class Flask(Scaffold):
             if preserve is not None:
                 preserve(_cv_app.get())
                 preserve(_cv_request.get())
+            handled = error is None
             if error is not None and self.should_ignore_error(error):
                 error = None
             ctx.pop(error)
+            if handled and ctx.request.routing_exception is not None:
+                _drop_tracebacks(ctx.request.routing_exception)
 
     def __call__(
         self, environ: dict[str, t.Any], start_response: t.Callable[..., t.Any]
