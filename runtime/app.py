@@ -146,18 +146,17 @@ def _bind_to_environ(
     """
     scheme = environ["wsgi.url_scheme"]
     if server_name is None:
-        server_name = get_host(environ).lower()
+        server_name = _request_server_name(
+            scheme,
+            environ.get("HTTP_HOST"),
+            environ.get("SERVER_NAME"),
+            environ.get("SERVER_PORT"),
+        )
     else:
-        # Like werkzeug: a default port in SERVER_NAME is left out, as in the Host header.
-        server_name = server_name.lower()
-        if scheme in {"http", "ws"} and server_name.endswith(":80"):
-            server_name = server_name[:-3]
-        elif scheme in {"https", "wss"} and server_name.endswith(":443"):
-            server_name = server_name[:-4]
-    host, colon, port = server_name.partition(":")
+        server_name = _configured_server_name(scheme, server_name)
     return MapAdapter(
         url_map,
-        f"{_idna(host)}{colon}{port}",
+        server_name,
         _wsgi_str(environ.get("SCRIPT_NAME"), "/"),
         subdomain,
         scheme,
@@ -167,11 +166,42 @@ def _bind_to_environ(
     )
 
 
+# Requests come for the same few hosts, so the two functions below work out each
+# host's adapter name once; both are pure functions of their arguments.
+
+
+@lru_cache(maxsize=256)
+def _request_server_name(
+    scheme: str, host_header: str | None, server_name: str | None, server_port: str | None
+) -> str:
+    """The adapter's server name from the request's host, as werkzeug's ``get_host``
+    reads it from these environ values."""
+    environ = {
+        "wsgi.url_scheme": scheme,
+        "HTTP_HOST": host_header,
+        "SERVER_NAME": server_name,
+        "SERVER_PORT": server_port,
+    }
+    return _idna_host(get_host(environ).lower())
+
+
 @lru_cache(maxsize=64)
-def _idna(host: str) -> str:
-    """``host`` IDNA-encoded for a URL adapter; hosts repeat, so the codec runs once each."""
+def _configured_server_name(scheme: str, server_name: str) -> str:
+    """The adapter's server name from ``SERVER_NAME``."""
+    # Like werkzeug: a default port in SERVER_NAME is left out, as in the Host header.
+    server_name = server_name.lower()
+    if scheme in {"http", "ws"} and server_name.endswith(":80"):
+        server_name = server_name[:-3]
+    elif scheme in {"https", "wss"} and server_name.endswith(":443"):
+        server_name = server_name[:-4]
+    return _idna_host(server_name)
+
+
+def _idna_host(server_name: str) -> str:
+    """``host[:port]`` with the host IDNA-encoded, as URL adapters want it."""
+    host, colon, port = server_name.partition(":")
     try:
-        return host.encode("idna").decode("ascii")
+        return f"{host.encode('idna').decode('ascii')}{colon}{port}"
     except UnicodeError as e:
         raise BadHost() from e
 
