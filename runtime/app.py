@@ -56,6 +56,9 @@ from .helpers import get_load_dotenv
 from .json.provider import DefaultJSONProvider
 from .json.provider import JSONProvider
 from .logging import create_logger
+from .routememo import BuiltURLs
+from .routememo import MatchedRoutes
+from .routememo import RouteMap
 from .scaffold import Scaffold
 from .scaffold import _endpoint_from_view_func
 from .scaffold import find_package
@@ -70,7 +73,6 @@ from .signals import request_started
 from .signals import request_tearing_down
 from .templating import Environment
 from .templating import _default_template_ctx_processor
-from .urlcache import BuiltURLs
 from .wrappers import Request
 from .wrappers import Response
 
@@ -268,7 +270,7 @@ class Flask(Scaffold):
     #: Options for the Jinja environment, read when it is first created.
     jinja_options: dict[str, t.Any] = {}
     url_rule_class = Rule
-    url_map_class = Map
+    url_map_class: type[Map] = RouteMap
     #: Set to a ``FlaskClient`` subclass to change what :meth:`test_client` makes.
     test_client_class: type[FlaskClient] | None = None
     #: Set to a ``FlaskCliRunner`` subclass to change what :meth:`test_cli_runner` makes.
@@ -353,7 +355,8 @@ class Flask(Scaffold):
         self.shell_context_processors: list[ft.ShellContextProcessorCallable] = []
         #: Registered functions known not to be coroutine functions; see :meth:`_sync`.
         self._plain_functions: set[t.Callable[..., t.Any]] = set()
-        #: What :meth:`url_for` has built; see ``urlcache``.
+        #: What requests matched and :meth:`url_for` built; see ``routememo``.
+        self._matched_routes = MatchedRoutes()
         self._built_urls = BuiltURLs()
         self.blueprints: dict[str, Blueprint] = {}
         #: Where extensions keep their per-app state.

@@ -1,4 +1,4 @@
-"""url_for remembers the URLs it built (``sitec.runtime.urlcache``): never a stale one.
+"""url_for remembers the URLs it built (``sitec.runtime.routememo``): never a stale one.
 
 Each test builds a URL once, so that it is remembered, then changes one thing
 the URL depends on and checks the next build sees the change.
@@ -14,8 +14,8 @@ from werkzeug.routing import Rule
 
 from sitec.runtime import Flask
 from sitec.runtime import g
+from sitec.runtime import routememo
 from sitec.runtime import url_for
-from sitec.runtime import urlcache
 
 
 @pytest.fixture
@@ -190,7 +190,7 @@ def test_build_errors_are_not_remembered(app):
 
 
 def test_memory_stays_bounded(app, monkeypatch):
-    monkeypatch.setattr(urlcache, "MAX_URLS", 10)
+    monkeypatch.setattr(routememo, "MAX_ANSWERS", 10)
     with app.test_request_context():
         for n in range(35):
             assert url_for("item", ident=n) == f"/item/{n}"
