@@ -19,10 +19,14 @@ from __future__ import annotations
 import typing as t
 from uuid import UUID
 
+from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import Map
 from werkzeug.routing import MapAdapter
 from werkzeug.routing import Rule
 from werkzeug.routing import RuleFactory
+from werkzeug.routing import WebsocketMismatch
 from werkzeug.routing.converters import BaseConverter
 
 _WERKZEUG_CONVERTERS = BaseConverter.__module__
@@ -74,17 +78,26 @@ def _remember(memo: dict[t.Any, t.Any], key: t.Any, answer: t.Any) -> None:
     memo[key] = answer
 
 
+#: What ``MapAdapter.match`` raises when no rule matches the URL, method and WebSocket flag.
+_NO_MATCH = (NotFound, MethodNotAllowed, WebsocketMismatch)
+
+
 class MatchedRoutes:
-    """The routes an app's requests matched.
+    """The routes an app's requests matched, and the URLs that matched none.
 
     werkzeug's converters turn URL parts into strings, numbers and UUIDs, which
     no receiver can change, so a remembered match hands out a copy of its dict
     of values and shares the values themselves, as werkzeug does with a rule's
-    defaults.
+    defaults. A URL that matched nothing (404, 405, or a WebSocket mismatch)
+    is remembered only when every rule of the map is werkzeug's: any rule's
+    converter may have been asked on the way. It is answered with a new
+    exception, as werkzeug raises a new one each time.
     """
 
     def __init__(self) -> None:
-        self._routes: dict[tuple[t.Any, ...], tuple[Rule, dict[str, t.Any]]] = {}
+        self._routes: dict[tuple[t.Any, ...], tuple[Rule, dict[str, t.Any]] | _Unmatched] = {}
+        #: For the map and version last asked about: whether every rule is werkzeug's.
+        self._all_werkzeugs_known: tuple[Map, int, bool] | None = None
 
     def match(self, adapter: MapAdapter) -> tuple[Rule, dict[str, t.Any]]:
         """``adapter.match(return_rule=True)``."""
@@ -102,11 +115,39 @@ class MatchedRoutes:
         )
         known = self._routes.get(key)
         if known is not None:
+            if type(known) is _Unmatched:
+                raise known.error()
             return known[0], known[1].copy()
-        rule, values = adapter.match(return_rule=True)
+        try:
+            rule, values = adapter.match(return_rule=True)
+        except _NO_MATCH as error:
+            if type(error) in _NO_MATCH and self._all_werkzeugs(url_map):
+                methods = getattr(error, "valid_methods", None)
+                unmatched = _Unmatched(type(error), None if methods is None else tuple(methods))
+                _remember(self._routes, key, unmatched)
+            raise
         if _is_werkzeugs(rule, "to_python"):  # type: ignore[arg-type]
             _remember(self._routes, key, (rule, dict(values)))
         return rule, values  # type: ignore[return-value]
+
+    def _all_werkzeugs(self, url_map: RouteMap) -> bool:
+        known = self._all_werkzeugs_known
+        if known is None or known[0] is not url_map or known[1] != url_map.version:
+            werkzeugs = all(_is_werkzeugs(rule, "to_python") for rule in url_map.iter_rules())
+            known = self._all_werkzeugs_known = (url_map, url_map.version, werkzeugs)
+        return known[2]
+
+
+class _Unmatched(t.NamedTuple):
+    """What werkzeug raised for a URL that matched no rule, to raise it anew."""
+
+    error_class: type[HTTPException]
+    valid_methods: tuple[str, ...] | None
+
+    def error(self) -> HTTPException:
+        if self.valid_methods is None:
+            return self.error_class()
+        return self.error_class(valid_methods=list(self.valid_methods))  # type: ignore[call-arg]
 
 
 class BuiltURLs:

@@ -10,6 +10,7 @@ import pytest
 from werkzeug.routing import BaseConverter
 from werkzeug.routing import Map
 from werkzeug.routing import Rule
+from werkzeug.routing import ValidationError
 
 from sitec.runtime import Flask
 from sitec.runtime import g
@@ -84,17 +85,22 @@ def test_the_method_picks_the_rule(app):
     for _ in range(2):
         assert client.get("/form").text == "show"
         assert client.post("/form").text == "save"
-        assert client.put("/form").status_code == 405
+        refused = client.put("/form")
+        assert refused.status_code == 405
+        assert sorted(refused.allow) == ["GET", "HEAD", "OPTIONS", "POST"]
 
 
 def test_a_websocket_upgrade_picks_the_rule(app):
     app.add_url_rule("/live", "plain", lambda: "plain")
     app.add_url_rule("/live", "socket", lambda: "socket", websocket=True)
+    app.add_url_rule("/socket-only", "socket_only", lambda: "socket", websocket=True)
     client = app.test_client()
     upgrade = {"Upgrade": "websocket", "Connection": "Upgrade"}
     for _ in range(2):
         assert client.get("/live").text == "plain"
         assert client.get("/live", headers=upgrade).text == "socket"
+    for _ in range(2):
+        assert client.get("/socket-only").status_code == 400
 
 
 def test_the_host_picks_the_rule(tmp_path):
@@ -139,6 +145,39 @@ def test_a_custom_converter_runs_on_every_request(app):
     app.url_map.converters["counted"] = Counted
     app.add_url_rule("/c/<counted:value>", "counted", lambda value: value)
     assert texts(app.test_client(), "/c/x", "/c/x") == ["x#1", "x#2"]
+
+
+def test_a_custom_converter_makes_every_miss_ask_again(app):
+    known = set()
+
+    class Known(BaseConverter):
+        def to_python(self, value):
+            if value not in known:
+                raise ValidationError()
+            return value
+
+    app.url_map.converters["known"] = Known
+    app.add_url_rule("/k/<known:name>", "known", lambda name: f"known {name}")
+    client = app.test_client()
+    assert client.get("/k/x").status_code == 404
+    known.add("x")
+    assert client.get("/k/x").text == "known x"
+
+
+def test_each_unmatched_request_gets_an_error_of_its_own(app):
+    errors = []
+
+    @app.errorhandler(404)
+    def not_found(error):
+        errors.append(error)
+        answer = f"{error.description!r} {error.__traceback__ is None}"
+        error.description = "changed by the handler"
+        return answer, 404
+
+    client = app.test_client()
+    answers = texts(client, "/missing", "/missing")
+    assert answers[0] == answers[1]
+    assert errors[0] is not errors[1]
 
 
 def test_a_plain_werkzeug_map_still_matches(tmp_path):
