@@ -112,7 +112,9 @@ def _drop_tracebacks(error: BaseException | None) -> None:
     whole request, environ and response alive. Once the request is over and
     nothing propagates, the frames are of no use to anyone.
     """
-    while error is not None:  # Python keeps __context__ chains free of cycles
+    seen: set[int] = set()  # a chain assigned by hand may loop
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
         error.__traceback__ = None
         error = error.__context__
 

@@ -9,9 +9,10 @@ listed in each memo's key, as long as the rule is werkzeug's ``Rule`` and its
 converters' ``to_python``/``to_url`` are werkzeug's own: a custom converter may
 read anything (the request, ``g``, a database). So only such answers are
 remembered, per version of the map (:class:`RouteMap` counts the rules added to
-it), and anything werkzeug raises (404, 405, redirects, build errors) is asked
-again every time. ``RequestContext.match_request`` matches through
-:class:`MatchedRoutes` and ``Flask.url_for`` builds through :class:`BuiltURLs`.
+it). A URL that matched no rule (404, 405) is remembered only when every rule of
+the map is werkzeug's; redirects and build errors are asked again every time.
+``RequestContext.match_request`` matches through :class:`MatchedRoutes` and
+``Flask.url_for`` builds through :class:`BuiltURLs`.
 """
 
 from __future__ import annotations
