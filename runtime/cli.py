@@ -28,6 +28,8 @@ from werkzeug.serving import is_running_from_reloader
 from werkzeug.serving import run_simple
 from werkzeug.utils import import_string
 
+from .distribution import FLASK_API_VERSION
+from .distribution import sitec_version
 from .globals import current_app
 from .helpers import get_debug_flag
 from .helpers import get_load_dotenv
@@ -245,20 +247,14 @@ def locate_app(
     return find_app_by_string(module, app_name)
 
 
-def _sitec_version() -> str:
-    try:
-        return importlib.metadata.version("sitec")
-    except importlib.metadata.PackageNotFoundError:
-        return "(version unknown: sitec is not installed)"
-
-
 def get_version(ctx: click.Context, param: click.Parameter, value: t.Any) -> None:
     """The ``--version`` callback: print the versions that matter and exit."""
     if not value or ctx.resilient_parsing:
         return
+    sitec = sitec_version() or "not installed"
     click.echo(
         f"Python {platform.python_version()}\n"
-        f"Flask-compatible sitec.runtime {_sitec_version()}\n"
+        f"Flask {FLASK_API_VERSION} (the API of sitec.runtime, sitec {sitec})\n"
         f"Werkzeug {importlib.metadata.version('werkzeug')}",
         color=ctx.color,
     )
@@ -267,7 +263,7 @@ def get_version(ctx: click.Context, param: click.Parameter, value: t.Any) -> Non
 
 version_option = click.Option(
     ["--version"],
-    help="Print the Python, sitec.runtime and Werkzeug versions, then exit.",
+    help="Print the Python, Flask API (sitec.runtime) and Werkzeug versions, then exit.",
     expose_value=False,
     callback=get_version,
     is_flag=True,
