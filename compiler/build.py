@@ -32,7 +32,9 @@ from .model import RenderedPage
 from .model import RouteAnalysis
 from .model import UrlCandidate
 from .model import WrittenFile
+from .output import OutputError
 from .output import PathCollision
+from .output import Spool
 from .output import StagedOutput
 from .output import check_writable
 from .project import BuildSettings
@@ -148,32 +150,36 @@ def build(settings: BuildSettings, progress: t.Callable[[int], None] | None = No
     for candidate in seed_urls(site, analysis, settings.project_root, result.problems):
         crawl.offer(candidate)
 
-    pages: dict[str, RenderedPage] = {}
-    not_found: RenderedPage | None = None
-    with RenderPool(
-        app,
-        jobs=settings.jobs,
-        base_url=settings.address.path,
-        project_root=settings.project_root,
-    ) as pool:
-        # One run over a queue the crawl keeps feeding: workers never wait
-        # for a "wave" of links to finish.
-        for page in pool.render(crawl.queue):
-            page.endpoint = crawl.route_of[page.url].endpoint
-            pages[page.url] = page
-            if progress is not None:
-                progress(len(pages))
-            for link in _links_of(page, site):
-                crawl.offer(UrlCandidate(link, "crawl", page.url), referrer=page.url)
-        if _has_not_found_handler(app):
-            not_found = next(iter(pool.render([NOT_FOUND_PROBE])))
-
-    _drop_g_feeding_reads(pages.values(), analysis.g_feeding_reads)
-    kept = _judge_pages(pages, crawl, result)
-    _report_endpoints_without_urls(result, crawl)
-
     with StagedOutput(settings.output, project_root=settings.project_root) as output:
-        _write_pages(kept, crawl, output, result)
+        finish = _write_ahead(output.spool(), analysis.g_feeding_reads)
+        pages: dict[str, RenderedPage] = {}
+        not_found: RenderedPage | None = None
+        with RenderPool(
+            app,
+            jobs=settings.jobs,
+            base_url=settings.address.path,
+            project_root=settings.project_root,
+            finish=finish,
+        ) as pool:
+            # One run over a queue the crawl keeps feeding: workers never wait
+            # for a "wave" of links to finish.
+            for page in pool.render(crawl.queue):
+                page.endpoint = crawl.route_of[page.url].endpoint
+                pages[page.url] = page
+                if progress is not None:
+                    progress(len(pages))
+                for link in _links_of(page, site):
+                    if link not in crawl.found:
+                        crawl.offer(UrlCandidate(link, "crawl", page.url), referrer=page.url)
+            if _has_not_found_handler(app):
+                not_found = next(iter(pool.render([NOT_FOUND_PROBE])))
+
+        kept = _judge_pages(pages, crawl, result)
+        _report_endpoints_without_urls(result, crawl)
+        placed = _write_pages(kept, crawl, output, result)
+        for page in pages.values():
+            if page.spooled is not None and page.url not in placed:
+                output.unspool(page.spooled)
         _copy_static_folders(app, output, result)
         if not_found is not None and _usable_not_found(not_found, result):
             output.write("404.html", not_found.body)
@@ -189,7 +195,8 @@ def build(settings: BuildSettings, progress: t.Callable[[int], None] | None = No
         )
         output.write_json("manifest.json", manifest)
         if not result.failures():
-            output.commit()
+            # The previous tree is deleted by a process of its own: nobody waits for it.
+            output.commit(wait=False)
             result.committed = True
 
     result.seconds = time.perf_counter() - started
@@ -235,6 +242,35 @@ def _usable_not_found(page: RenderedPage, result: BuildResult) -> bool:
         )
         return False
     return True
+
+
+def _write_ahead(
+    spool: Spool, g_feeding: set[tuple[str, int]]
+) -> t.Callable[[RenderedPage], RenderedPage]:
+    """What a render worker does with each page: forget the reads that only fed unused
+    ``g`` attributes, and spool the body of a page that is to be a file.
+
+    Whether it really becomes one is decided later, in the build process: its
+    endpoint may be demoted by another page, or its file may collide.
+    """
+
+    def finish(page: RenderedPage) -> RenderedPage:
+        if page.url == NOT_FOUND_PROBE:
+            return page
+        _drop_g_feeding_reads([page], g_feeding)
+        if page.status != 200 or page.error is not None or page.reads:
+            return page
+        if paths.not_cacheable_reason(page.headers) is not None:
+            return page
+        try:
+            file = paths.file_for_url(page.url, page.header("Content-Type"))
+            page.spooled = spool.write(file, page.body)
+        except (paths.UnsafePath, OutputError):
+            return page  # the build process writes it, and reports what is wrong
+        page.body = b""
+        return page
+
+    return finish
 
 
 def _drop_g_feeding_reads(pages: t.Iterable[RenderedPage], g_feeding: set[tuple[str, int]]) -> None:
@@ -353,12 +389,18 @@ def _report_endpoints_without_urls(result: BuildResult, crawl: _Crawl) -> None:
 
 def _write_pages(
     pages: list[RenderedPage], crawl: _Crawl, output: StagedOutput, result: BuildResult
-) -> None:
+) -> set[str]:
+    """Write (or place, when spooled) each page's file in URL order; the URLs written."""
+    urls = set()
     for page in sorted(pages, key=lambda p: p.url):
         content_type = page.header("Content-Type")
         try:
-            file = paths.file_for_url(page.url, content_type)
-            written = output.write(file, page.body, url=page.url, headers=page.headers)
+            if page.spooled is not None:
+                file = page.spooled.file
+                written = output.place(page.spooled, url=page.url, headers=page.headers)
+            else:
+                file = paths.file_for_url(page.url, content_type)
+                written = output.write(file, page.body, url=page.url, headers=page.headers)
         except paths.UnsafePath as e:
             result.problems.append(Problem("unsafe-path", str(e), page.url, page.endpoint))
             continue
@@ -370,6 +412,8 @@ def _write_pages(
             result.problems.append(Problem("type-mismatch", mismatch, page.url, page.endpoint))
         route = crawl.route_of[page.url]
         result.files.setdefault((route.endpoint, route.rule), []).append(written)
+        urls.add(page.url)
+    return urls
 
 
 def _static_folders(app: Flask) -> list[tuple[Rule, str, Path]]:

@@ -199,3 +199,18 @@ def test_the_cli_writes_the_same_tree_as_the_api(build_project, tmp_path) -> Non
     assert "11 pages pre-rendered" in process.stdout
     assert "1 redirects" in process.stdout
     assert tree(tmp_path / "cli") == tree(tmp_path / "api")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_demoted_endpoint_leaves_no_trace_of_its_pages(build_project, jobs: int) -> None:
+    """Workers write pages ahead before the build knows their endpoint's fate: one page
+    of /notes/<slug>/ reads the request, so all forty others must go again."""
+    project = build_project("build_demoted", "project")
+    settings = settings_for(project, jobs=jobs)
+    result = build(settings)
+    assert result.committed, report_of(result)
+    assert route_of(manifest_of(settings.output), "note")["decision"] == "dynamic"
+    assert tree(settings.output / "public") == {
+        "index.html": (settings.output / "public/index.html").read_bytes()
+    }
+    assert sorted(path.name for path in settings.output.iterdir()) == ["manifest.json", "public"]

@@ -3,12 +3,15 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import multiprocessing
 import os
+import time
 from pathlib import Path
 
 import pytest
 
 from sitec.compiler import output as output_module
+from sitec.compiler.model import SpooledFile
 from sitec.compiler.output import OutputError
 from sitec.compiler.output import PathCollision
 from sitec.compiler.output import StagedOutput
@@ -497,3 +500,116 @@ def test_leaving_without_commit_removes_staging(out: Path) -> None:
     assert not out.exists()
     with pytest.raises(RuntimeError):
         _ = staged.public
+
+
+# Bodies spooled by render workers
+
+
+def folders(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_dir())
+
+
+def spool_in_child(staged: StagedOutput, *bodies: tuple[str, bytes]) -> list[SpooledFile]:
+    """Spool ``bodies`` from a forked process, as a render worker does."""
+    spool = staged.spool()
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+
+    def work() -> None:
+        send.send([spool.write(file, data) for file, data in bodies])
+
+    child = context.Process(target=work)
+    child.start()
+    spooled = receive.recv()
+    child.join()
+    assert child.exitcode == 0
+    return spooled
+
+
+def test_spooled_bodies_are_placed_as_written_ones(out: Path) -> None:
+    headers = [("Content-Type", "text/html; charset=utf-8"), ("Server", "x")]
+    with StagedOutput(out.parent / "written") as staged:
+        expected = staged.write("a/b/index.html", b"<p>b</p>", url="/a/b/", headers=headers)
+    with StagedOutput(out) as staged:
+        [spooled] = spool_in_child(staged, ("a/b/index.html", b"<p>b</p>"))
+        assert spooled.folders_made
+        assert folders(staged.public) == ["a", "a/b"]  # made ahead, no file yet
+        assert tree(staged.public) == {}
+        placed = staged.place(spooled, url="/a/b/", headers=headers)
+        staged.write_json("manifest.json", MANIFEST)
+        staged.commit()
+    assert placed == expected
+    assert tree(out / "public") == {"a/b/index.html": b"<p>b</p>"}
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "public"]
+
+
+def test_placing_finds_the_collisions_writing_finds(out: Path) -> None:
+    with StagedOutput(out) as staged:
+        a, a_again, entry_page, entry = spool_in_child(
+            staged,
+            ("a.html", b"1"),
+            ("a.html", b"2"),
+            ("entry/one/index.html", b"<p>one</p>"),
+            ("entry", b"e"),
+        )
+        staged.place(a, url="/a")
+        with pytest.raises(PathCollision) as info:
+            staged.place(a_again, url="/a.html")
+        assert str(info.value) == "/a and /a.html both map to a.html"
+        # /entry sorts first and gets its path: the folders made ahead for
+        # /entry/one/ make way, and that URL is refused.
+        staged.place(entry, url="/entry")
+        with pytest.raises(PathCollision) as info:
+            staged.place(entry_page, url="/entry/one/")
+        assert info.value.kind == "folder-collision"
+        staged.unspool(entry_page)
+        staged.unspool(a_again)
+        assert tree(staged.public) == {"a.html": b"1", "entry": b"e"}
+        assert folders(staged.public) == []
+
+
+def test_a_file_in_the_way_of_a_spooled_body_is_not_replaced(out: Path) -> None:
+    with StagedOutput(out) as staged:
+        [spooled] = spool_in_child(staged, ("page.html", b"spooled"))
+        (staged.public / "page.html").write_bytes(b"already here")
+        with pytest.raises(PathCollision, match="already has a file by that name"):
+            staged.place(spooled, url="/page")
+        assert (staged.public / "page.html").read_bytes() == b"already here"
+
+
+def test_nothing_is_placed_through_a_symlinked_folder(out: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    with StagedOutput(out) as staged:
+        (staged.public / "link").symlink_to(outside)
+        [spooled] = spool_in_child(staged, ("link/x.html", b"x"))
+        assert not spooled.folders_made
+        with pytest.raises(UnsafePath):
+            staged.place(spooled, url="/link/x.html")
+    assert list(outside.iterdir()) == []
+
+
+def test_unspool_removes_only_the_folders_nobody_needs(out: Path) -> None:
+    with StagedOutput(out) as staged:
+        b, c = spool_in_child(staged, ("a/b/index.html", b"b"), ("a/c/index.html", b"c"))
+        staged.place(c, url="/a/c/")
+        staged.unspool(b)
+        assert folders(staged.public) == ["a", "a/c"]
+        assert tree(staged.public) == {"a/c/index.html": b"c"}
+
+
+def test_commit_can_leave_the_old_tree_to_a_background_process(out: Path) -> None:
+    build(out, {"index.html": b"old", "a/index.html": b"old a"})
+    stale = out.parent / f".{out.name}.old-0123abcd"  # left by an interrupted earlier removal
+    (stale / "public").mkdir(parents=True)
+    with StagedOutput(out) as staged:
+        staged.write("index.html", b"new")
+        staged.write_json("manifest.json", MANIFEST)
+        staged.commit(wait=False)
+    assert tree(out / "public") == {"index.html": b"new"}
+    assert staged.removing is not None
+    assert staged.leftover is None
+    deadline = time.monotonic() + 30
+    while siblings(out) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert siblings(out) == []
