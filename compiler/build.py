@@ -32,9 +32,7 @@ from .model import RenderedPage
 from .model import RouteAnalysis
 from .model import UrlCandidate
 from .model import WrittenFile
-from .output import OutputError
 from .output import PathCollision
-from .output import Spool
 from .output import StagedOutput
 from .output import check_writable
 from .project import BuildSettings
@@ -136,6 +134,58 @@ class _Crawl:
         return candidate.origin
 
 
+class _EarlyWrites:
+    """Pages written to their files as they come in, while the workers go on rendering.
+
+    Whether a page stays a file is known only when every page is in (another page
+    may demote its endpoint), so :meth:`settle` takes back what must go. Pages come
+    in the order they finish, not in URL order: when two of them wanted one path,
+    the files are all written again in URL order, so which URL gets the path never
+    depends on timing.
+    """
+
+    def __init__(self, output: StagedOutput, g_feeding: set[tuple[str, int]]) -> None:
+        self.output = output
+        self.g_feeding = g_feeding
+        #: The files written so far, by URL.
+        self.files: dict[str, WrittenFile] = {}
+        self.collided = False
+
+    def offer(self, page: RenderedPage) -> None:
+        """Write ``page`` now if it is to be a file; its body is dropped then."""
+        _drop_g_feeding_reads([page], self.g_feeding)
+        if self.collided or page.status != 200 or page.error is not None or page.reads:
+            return
+        if paths.not_cacheable_reason(page.headers) is not None:
+            return
+        try:
+            file = paths.file_for_url(page.url, page.header("Content-Type"))
+            written = self.output.write(file, page.body, url=page.url, headers=page.headers)
+        except paths.UnsafePath:
+            return  # reported when the pages are written in URL order
+        except PathCollision:
+            self.collided = True
+            return
+        self.files[page.url] = written
+        page.body = b""
+
+    def settle(self, kept: list[RenderedPage], pool: RenderPool) -> None:
+        """Keep the files of ``kept`` pages only; after a collision, keep none and give
+        the pages written so far their bodies back (rendered again), for writing
+        them all in URL order."""
+        if self.collided:
+            self.output.clear()
+            written, self.files = self.files, {}
+            again = [page for page in kept if page.url in written]
+            bodies = {page.url: page.body for page in pool.render([p.url for p in again])}
+            for page in again:
+                page.body = bodies[page.url]
+            return
+        keep = {page.url for page in kept}
+        for url in [url for url in self.files if url not in keep]:
+            self.output.remove(self.files.pop(url))
+
+
 def build(settings: BuildSettings, progress: t.Callable[[int], None] | None = None) -> BuildResult:
     """Run the whole build; the caller reports the result and picks the exit code."""
     started = time.perf_counter()
@@ -150,17 +200,16 @@ def build(settings: BuildSettings, progress: t.Callable[[int], None] | None = No
     for candidate in seed_urls(site, analysis, settings.project_root, result.problems):
         crawl.offer(candidate)
 
+    pages: dict[str, RenderedPage] = {}
+    not_found: RenderedPage | None = None
     with StagedOutput(settings.output, project_root=settings.project_root) as output:
-        finish = _write_ahead(output.spool(), analysis.g_feeding_reads)
-        pages: dict[str, RenderedPage] = {}
-        not_found: RenderedPage | None = None
         with RenderPool(
             app,
             jobs=settings.jobs,
             base_url=settings.address.path,
             project_root=settings.project_root,
-            finish=finish,
         ) as pool:
+            early = _EarlyWrites(output, analysis.g_feeding_reads)
             # One run over a queue the crawl keeps feeding: workers never wait
             # for a "wave" of links to finish.
             for page in pool.render(crawl.queue):
@@ -171,15 +220,14 @@ def build(settings: BuildSettings, progress: t.Callable[[int], None] | None = No
                 for link in _links_of(page, site):
                     if link not in crawl.found:
                         crawl.offer(UrlCandidate(link, "crawl", page.url), referrer=page.url)
+                early.offer(page)
             if _has_not_found_handler(app):
                 not_found = next(iter(pool.render([NOT_FOUND_PROBE])))
 
-        kept = _judge_pages(pages, crawl, result)
-        _report_endpoints_without_urls(result, crawl)
-        placed = _write_pages(kept, crawl, output, result)
-        for page in pages.values():
-            if page.spooled is not None and page.url not in placed:
-                output.unspool(page.spooled)
+            kept = _judge_pages(pages, crawl, result)
+            _report_endpoints_without_urls(result, crawl)
+            early.settle(kept, pool)
+        _write_pages(kept, early.files, crawl, output, result)
         _copy_static_folders(app, output, result)
         if not_found is not None and _usable_not_found(not_found, result):
             output.write("404.html", not_found.body)
@@ -242,35 +290,6 @@ def _usable_not_found(page: RenderedPage, result: BuildResult) -> bool:
         )
         return False
     return True
-
-
-def _write_ahead(
-    spool: Spool, g_feeding: set[tuple[str, int]]
-) -> t.Callable[[RenderedPage], RenderedPage]:
-    """What a render worker does with each page: forget the reads that only fed unused
-    ``g`` attributes, and spool the body of a page that is to be a file.
-
-    Whether it really becomes one is decided later, in the build process: its
-    endpoint may be demoted by another page, or its file may collide.
-    """
-
-    def finish(page: RenderedPage) -> RenderedPage:
-        if page.url == NOT_FOUND_PROBE:
-            return page
-        _drop_g_feeding_reads([page], g_feeding)
-        if page.status != 200 or page.error is not None or page.reads:
-            return page
-        if paths.not_cacheable_reason(page.headers) is not None:
-            return page
-        try:
-            file = paths.file_for_url(page.url, page.header("Content-Type"))
-            page.spooled = spool.write(file, page.body)
-        except (paths.UnsafePath, OutputError):
-            return page  # the build process writes it, and reports what is wrong
-        page.body = b""
-        return page
-
-    return finish
 
 
 def _drop_g_feeding_reads(pages: t.Iterable[RenderedPage], g_feeding: set[tuple[str, int]]) -> None:
@@ -388,32 +407,30 @@ def _report_endpoints_without_urls(result: BuildResult, crawl: _Crawl) -> None:
 
 
 def _write_pages(
-    pages: list[RenderedPage], crawl: _Crawl, output: StagedOutput, result: BuildResult
-) -> set[str]:
-    """Write (or place, when spooled) each page's file in URL order; the URLs written."""
-    urls = set()
+    pages: list[RenderedPage],
+    written_early: dict[str, WrittenFile],
+    crawl: _Crawl,
+    output: StagedOutput,
+    result: BuildResult,
+) -> None:
     for page in sorted(pages, key=lambda p: p.url):
         content_type = page.header("Content-Type")
-        try:
-            if page.spooled is not None:
-                file = page.spooled.file
-                written = output.place(page.spooled, url=page.url, headers=page.headers)
-            else:
+        written = written_early.get(page.url)
+        if written is None:
+            try:
                 file = paths.file_for_url(page.url, content_type)
                 written = output.write(file, page.body, url=page.url, headers=page.headers)
-        except paths.UnsafePath as e:
-            result.problems.append(Problem("unsafe-path", str(e), page.url, page.endpoint))
-            continue
-        except PathCollision as e:
-            result.problems.append(Problem(e.kind, str(e), page.url, page.endpoint))
-            continue
-        mismatch = paths.type_mismatch(page.url, file, content_type)
+            except paths.UnsafePath as e:
+                result.problems.append(Problem("unsafe-path", str(e), page.url, page.endpoint))
+                continue
+            except PathCollision as e:
+                result.problems.append(Problem(e.kind, str(e), page.url, page.endpoint))
+                continue
+        mismatch = paths.type_mismatch(page.url, written.file, content_type)
         if mismatch is not None:
             result.problems.append(Problem("type-mismatch", mismatch, page.url, page.endpoint))
         route = crawl.route_of[page.url]
         result.files.setdefault((route.endpoint, route.rule), []).append(written)
-        urls.add(page.url)
-    return urls
 
 
 def _static_folders(app: Flask) -> list[tuple[Rule, str, Path]]:

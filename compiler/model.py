@@ -1,8 +1,7 @@
 """The plain data that flows between the compiler's stages.
 
 load -> analyse (``RouteAnalysis`` per endpoint) -> discover (``UrlCandidate``)
--> render (``RenderedPage``, its body maybe a ``SpooledFile``) -> write (``WrittenFile``)
--> manifest and report.
+-> render (``RenderedPage``) -> write (``WrittenFile``) -> manifest and report.
 Every stage takes and returns these types, so each can be tested alone.
 """
 
@@ -112,9 +111,6 @@ class RenderedPage:
     links: list[str] = field(default_factory=list)
     #: The formatted exception when the render raised.
     error: str | None = None
-    #: Where the body went when it was written ahead in the render worker (``body`` is
-    #: empty then).
-    spooled: SpooledFile | None = None
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()
@@ -122,20 +118,6 @@ class RenderedPage:
             if key.lower() == lowered:
                 return value
         return None
-
-
-@dataclass(frozen=True)
-class SpooledFile:
-    """A page body written ahead into the staging folder, not yet given its file name."""
-
-    #: The file it is meant to become, relative to the static root.
-    file: str
-    #: Its name in the spool folder.
-    name: str
-    sha256: str
-    size: int
-    #: Whether every folder ``file`` needs was made ahead, as a real folder.
-    folders_made: bool = False
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,6 @@ next to OUT (``OUT.parent/.OUT.staging-xxxx``, so the swap is a rename on one fi
 and calls :meth:`~StagedOutput.commit`. Leaving the ``with`` block any other way (an error,
 Ctrl-C) deletes the staging folder and leaves OUT as it was.
 
-Render workers write page bodies ahead through a :class:`Spool` (flat, uniquely named files
-in the staging folder, hashed as they are written), so bodies never travel back to the build
-process; :meth:`StagedOutput.place` then gives each one its name, in URL order, with the same
-collision checks as :meth:`StagedOutput.write`.
-
 Layout: ``OUT/public/`` is the static host root, ``OUT/manifest.json`` the build's contract.
 """
 
@@ -39,7 +34,6 @@ from werkzeug.utils import get_content_type
 from .manifest import MANIFEST_NAME
 from .manifest import dumps
 from .manifest import is_sitec_manifest
-from .model import SpooledFile
 from .model import WrittenFile
 from .paths import Headers
 from .paths import UnsafePath
@@ -47,8 +41,6 @@ from .paths import check_file
 from .paths import recorded_headers
 
 PUBLIC = "public"
-#: Beside ``public/`` in the staging folder while rendering; gone before the swap.
-SPOOL = ".spool"
 
 #: Hidden names that ``copy_tree`` still copies: RFC 8615's ``/.well-known/``.
 KEPT_HIDDEN = frozenset({".well-known"})
@@ -86,61 +78,6 @@ class CopiedTree:
     files: list[WrittenFile] = field(default_factory=list)
     #: ``(path relative to the source folder, reason)``.
     skipped: list[tuple[str, str]] = field(default_factory=list)
-
-
-class Spool:
-    """Writes bodies into the staging folder from any process forked after it was made.
-
-    Each body goes to a new file of the spool folder under a name no other process uses,
-    so writers never collide and nothing is claimed yet; the folders its file will need
-    are made ahead under the static root (making a folder claims nothing either, as
-    folders never collide with folders). Writing, hashing and making folders are the
-    costly part of writing a file, and they run in parallel this way.
-    """
-
-    #: Subfolders of the spool: file systems without hashed folders slow down as one
-    #: folder fills up.
-    buckets = 64
-
-    def __init__(self, staging: Path) -> None:
-        self.folder = os.path.join(staging, SPOOL)
-        self._public = os.path.join(staging, PUBLIC)
-        self._folders: set[str] = set()
-        self._count = 0
-        os.mkdir(self.folder)
-        for bucket in range(self.buckets):
-            os.mkdir(os.path.join(self.folder, str(bucket)))
-
-    def write(self, file: str, data: bytes) -> SpooledFile:
-        """Spool ``data`` for ``file`` (relative to the static root, already checked)."""
-        self._count += 1
-        name = f"{self._count % self.buckets}/{os.getpid()}-{self._count}"
-        try:
-            folders_made = self._make_folders(file)
-            fd = os.open(os.path.join(self.folder, name), _CREATE, 0o666)
-            with open(fd, "wb") as f:
-                f.write(data)
-        except OSError as e:
-            raise OutputError(self.folder, f"cannot write {file}: {e.strerror}") from None
-        return SpooledFile(file, name, hashlib.sha256(data).hexdigest(), len(data), folders_made)
-
-    def _make_folders(self, file: str) -> bool:
-        """Make the folders of ``file``; whether they all are real folders now."""
-        parts = file.split("/")[:-1]
-        for depth in range(1, len(parts) + 1):
-            folder = "/".join(parts[:depth])
-            if folder in self._folders:
-                continue
-            path = os.path.join(self._public, folder)
-            try:
-                os.mkdir(path)
-            except FileExistsError:
-                # Made by another worker, or a file is in the way (placing reports it);
-                # never go on below something that is not a real folder.
-                if not stat.S_ISDIR(os.lstat(path).st_mode):
-                    return False
-            self._folders.add(folder)
-        return True
 
 
 def check_writable(out: str | os.PathLike[str]) -> None:
@@ -212,7 +149,6 @@ class StagedOutput:
         #: The previous tree when :meth:`commit` left its removal to a detached process.
         self.removing: Path | None = None
         self._staging: Path | None = None
-        self._spool: Spool | None = None
         self._committed = False
         # Keys of written files and made folders, with the URL that needed each.
         self._files: dict[str, tuple[str, str]] = {}
@@ -292,53 +228,29 @@ class StagedOutput:
             headers=recorded_headers(headers or {}),
         )
 
-    def spool(self) -> Spool:
-        """The staging folder's :class:`Spool`, for workers forked after this call."""
-        if self._spool is None:
-            try:
-                self._spool = Spool(self.staging)
-            except OSError as e:
-                raise OutputError(self.out, f"cannot create the spool: {e.strerror}") from None
-        return self._spool
-
-    def place(
-        self, spooled: SpooledFile, *, url: str, headers: Headers | None = None
-    ) -> WrittenFile:
-        """Give a spooled body its file name: :meth:`write` without writing the bytes again.
-
-        Raises :class:`PathCollision` as :meth:`write` would; the spooled body stays in the
-        spool then, and goes with it.
-        """
-        file = spooled.file
-        # Spool.write takes checked names only.
-        key = self._claim(file, url, checked=True, folders_made=spooled.folders_made)
-        target = os.path.join(self._public, file)
-        source = os.path.join(self.spool().folder, spooled.name)
-        try:
-            try:
-                _rename_new(source, target)
-            except FileExistsError:
-                # Folders made ahead for pages that lost their path to this one?
-                if not _remove_empty_folders(target):
-                    raise self._taken(file, url) from None
-                _rename_new(source, target)
-        except OSError as e:
-            raise OutputError(self.out, f"cannot write {file}: {e.strerror}") from None
-        self._files[key] = (file, url)
-        return WrittenFile(url, file, spooled.sha256, spooled.size, recorded_headers(headers or {}))
-
-    def unspool(self, spooled: SpooledFile) -> None:
-        """Give up a spooled body that will not be placed: the folders made ahead for it
-        go too, unless a placed file needs them or they hold anything."""
-        parts = spooled.file.split("/")[:-1]
+    def remove(self, written: WrittenFile) -> None:
+        """Take back a file :meth:`write` wrote, with the folders only it needed."""
+        key = self._key(written.file)
+        if self._files.get(key, (None, None))[1] != written.url:
+            raise ValueError(f"{written.file} was not written for {written.url}")
+        os.unlink(os.path.join(self._public, written.file))
+        del self._files[key]
+        parts = written.file.split("/")[:-1]
         for depth in range(len(parts), 0, -1):
             folder = "/".join(parts[:depth])
-            if self._key(folder) in self._folders:
-                return
             try:
                 os.rmdir(os.path.join(self._public, folder))
             except OSError:
-                return
+                return  # another file needs it
+            del self._folders[self._key(folder)]
+
+    def clear(self) -> None:
+        """Remove every file and folder written so far, to write the tree again."""
+        shutil.rmtree(self._public)
+        os.mkdir(self._public)
+        self._files.clear()
+        self._folders.clear()
+        self._folders[""] = ("", "/")
 
     def copy_tree(
         self,
@@ -419,8 +331,6 @@ class StagedOutput:
         if not (staging / MANIFEST_NAME).is_file():
             # The manifest marks OUT as sitec's, which lets the next build replace it.
             raise RuntimeError(f"write {MANIFEST_NAME} before commit()")
-        if self._spool is not None:
-            shutil.rmtree(self._spool.folder, ignore_errors=True)  # empty unless pages failed
         try:
             if not os.path.lexists(self.out):
                 os.rename(staging, self.out)
@@ -451,8 +361,8 @@ class StagedOutput:
         return self.out.parent / f".{self.out.name}.old-{secrets.token_hex(4)}"
 
     def _old_trees(self, old: Path) -> list[Path]:
-        """``old`` under its ``.OUT.old-xxxx`` name, with the old trees of earlier
-        builds that were not (all) deleted."""
+        """``old`` under a ``.OUT.old-xxxx`` name, with the old trees of earlier builds
+        that were not (all) deleted."""
         if old.name.startswith(f".{self.out.name}.staging-"):
             renamed = self._old_name()
             try:
@@ -506,23 +416,7 @@ class StagedOutput:
 
     def _create(self, file: str, url: str) -> t.BinaryIO:
         """Claim ``file`` for ``url``, make its folders, and open it for writing."""
-        key = self._claim(file, url)
-        try:
-            fd = os.open(os.path.join(self._public, file), _CREATE, 0o666)
-        except FileExistsError:
-            raise self._taken(file, url) from None
-        except OSError as e:
-            raise OutputError(self.out, f"cannot write {file}: {e.strerror}") from None
-        self._files[key] = (file, url)
-        return open(fd, "wb")
-
-    def _claim(
-        self, file: str, url: str, *, checked: bool = False, folders_made: bool = False
-    ) -> str:
-        """Check that ``file`` is safe (unless ``checked``) and free for ``url``, and make
-        its folders (unless a :class:`Spool` made them, all real folders); its key."""
-        if not checked:
-            check_file(file, shown=url)
+        check_file(file, shown=url)
         key = self._key(file)
         if key in self._files:
             other = self._files[key][1]
@@ -551,24 +445,23 @@ class StagedOutput:
                     f"{url} needs a folder {folder}, but that is the file of {other}",
                 )
         for folder in folders:
-            if self._key(folder) in self._folders:
-                continue
-            if folders_made:
-                self._folders[self._key(folder)] = (folder, url)
-            else:
+            if self._key(folder) not in self._folders:
                 self._make_folder(folder, url)
-        return key
-
-    @staticmethod
-    def _taken(file: str, url: str) -> PathCollision:
-        return PathCollision(
-            "file-collision",
-            file,
-            url,
-            None,
-            f"{url} maps to {file}, but this file system already has a file by that"
-            " name (its names ignore case or Unicode normalisation)",
-        )
+        try:
+            fd = os.open(os.path.join(self._public, file), _CREATE, 0o666)
+        except FileExistsError:
+            raise PathCollision(
+                "file-collision",
+                file,
+                url,
+                None,
+                f"{url} maps to {file}, but this file system already has a file by that"
+                " name (its names ignore case or Unicode normalisation)",
+            ) from None
+        except OSError as e:
+            raise OutputError(self.out, f"cannot write {file}: {e.strerror}") from None
+        self._files[key] = (file, url)
+        return open(fd, "wb")
 
     def _make_folder(self, folder: str, url: str) -> None:
         # Folders are made parent first, so a folder whose parent is known to be inside
@@ -593,22 +486,6 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
-
-
-def _remove_empty_folders(path: str) -> bool:
-    """Remove ``path`` when it is a tree of folders only (made ahead by a :class:`Spool`
-    for pages that were not placed); ``False``, touching nothing, when it holds anything
-    else or is not a folder."""
-    if os.path.islink(path) or not os.path.isdir(path):
-        return False
-    folders = []
-    for folder, subfolders, files in os.walk(path):
-        if files or any(os.path.islink(os.path.join(folder, name)) for name in subfolders):
-            return False
-        folders.append(folder)
-    for folder in reversed(folders):
-        os.rmdir(folder)
-    return True
 
 
 # Run detached: the first process forks and exits at once (so nobody has to reap the one
@@ -648,7 +525,6 @@ _CREATE = (
 )
 
 AT_FDCWD = -100
-RENAME_NOREPLACE = 1
 RENAME_EXCHANGE = 2
 
 
@@ -669,27 +545,6 @@ def _renameat2() -> t.Any:
     ]
     function.restype = ctypes.c_int
     return function
-
-
-def _rename_new(source: str, target: str) -> None:
-    """Rename ``source`` to ``target``; ``FileExistsError`` if ``target`` exists (under
-    any name the file system takes for it), as ``O_EXCL`` does for a new file."""
-    renameat2 = _renameat2()
-    if renameat2 is not None:
-        if (
-            renameat2(
-                AT_FDCWD, os.fsencode(source), AT_FDCWD, os.fsencode(target), RENAME_NOREPLACE
-            )
-            == 0
-        ):
-            return
-        code = ctypes.get_errno()
-        if code not in {errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP}:
-            raise OSError(code, os.strerror(code), target)
-    # Nothing else writes into the staging folder meanwhile.
-    if os.path.lexists(target):
-        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), target)
-    os.rename(source, target)
 
 
 def _exchange(a: Path, b: Path) -> bool:

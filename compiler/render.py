@@ -9,9 +9,7 @@ from it whether the page can be a file.
 
 ``RenderPool`` renders many URLs on worker processes forked from the build
 process (the app is loaded once, before the fork), and hands back pages as
-they complete. Each page first goes through the caller's ``finish`` in the
-process that rendered it: the build writes bodies ahead there, so they need
-not travel back through a pipe.
+they complete. Files are written by the caller, never here.
 """
 
 from __future__ import annotations
@@ -265,9 +263,6 @@ class RenderPool:
     on exit. URLs go to the workers in chunks and each chunk's pages come back
     in one message, which keeps the traffic through this process small.
 
-    ``finish`` is called with each page in the process that rendered it, and
-    what it returns is handed back instead; it must not raise.
-
     A worker that dies (a view calling ``os._exit``, a crash in C code) does
     not hang the build: a new worker takes its place, the URLs it held are
     rendered again one at a time, and the one that kills a worker again comes
@@ -286,11 +281,9 @@ class RenderPool:
         jobs: int,
         base_url: str = "/",
         project_root: str | Path | None = None,
-        finish: t.Callable[[RenderedPage], RenderedPage] | None = None,
     ) -> None:
         self.app = app
         self.jobs = max(1, jobs)
-        self.finish = finish or _as_is
         self.base_url = base_url
         self.project_root = project_root
         self._renderer: _Renderer | None = None
@@ -346,9 +339,9 @@ class RenderPool:
             raise RuntimeError("Use the RenderPool as a context manager: 'with RenderPool(...)'.")
         source = urls if isinstance(urls, collections.deque) else collections.deque(urls)
         if not self._workers:
-            renderer, finish = self._renderer, self.finish
+            renderer = self._renderer
             while source:
-                yield finish(renderer.render(source.popleft()))
+                yield renderer.render(source.popleft())
             return
         if self._rendering:
             raise RuntimeError("A RenderPool renders one batch of URLs at a time.")
@@ -367,7 +360,7 @@ class RenderPool:
         others = [worker.conn for worker in self._workers if not worker.conn.closed]
         process = self._context.Process(
             target=_work,
-            args=(child_end, self._renderer, self.finish, [parent_end, *others]),
+            args=(child_end, self._renderer, [parent_end, *others]),
             name="sitec-render",
             daemon=True,
         )
@@ -511,16 +504,7 @@ class _Worker:
 _PAGE_FIELDS = tuple(field.name for field in dataclasses.fields(RenderedPage))
 
 
-def _as_is(page: RenderedPage) -> RenderedPage:
-    return page
-
-
-def _work(
-    conn: Connection,
-    renderer: _Renderer,
-    finish: t.Callable[[RenderedPage], RenderedPage],
-    inherited: list[Connection],
-) -> None:
+def _work(conn: Connection, renderer: _Renderer, inherited: list[Connection]) -> None:
     """A worker's loop: render each chunk of URLs, send its pages back in one message."""
     # Ctrl-C reaches the whole process group; the parent decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -533,7 +517,7 @@ def _work(
             return
         if chunk is None:
             return
-        pages = [finish(renderer.render(url)) for url in chunk]
+        pages = [renderer.render(url) for url in chunk]
         try:
             conn.send([_fields(page) for page in pages])
         except Exception as e:  # something in a page that cannot be pickled

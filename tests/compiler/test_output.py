@@ -3,7 +3,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
-import multiprocessing
 import os
 import time
 from pathlib import Path
@@ -11,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from sitec.compiler import output as output_module
-from sitec.compiler.model import SpooledFile
 from sitec.compiler.output import OutputError
 from sitec.compiler.output import PathCollision
 from sitec.compiler.output import StagedOutput
@@ -502,100 +500,45 @@ def test_leaving_without_commit_removes_staging(out: Path) -> None:
         _ = staged.public
 
 
-# Bodies spooled by render workers
+# Taking files back
 
 
 def folders(root: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_dir())
 
 
-def spool_in_child(staged: StagedOutput, *bodies: tuple[str, bytes]) -> list[SpooledFile]:
-    """Spool ``bodies`` from a forked process, as a render worker does."""
-    spool = staged.spool()
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-
-    def work() -> None:
-        send.send([spool.write(file, data) for file, data in bodies])
-
-    child = context.Process(target=work)
-    child.start()
-    spooled = receive.recv()
-    child.join()
-    assert child.exitcode == 0
-    return spooled
-
-
-def test_spooled_bodies_are_placed_as_written_ones(out: Path) -> None:
-    headers = [("Content-Type", "text/html; charset=utf-8"), ("Server", "x")]
-    with StagedOutput(out.parent / "written") as staged:
-        expected = staged.write("a/b/index.html", b"<p>b</p>", url="/a/b/", headers=headers)
+def test_remove_takes_back_a_file_and_the_folders_only_it_needed(out: Path) -> None:
     with StagedOutput(out) as staged:
-        [spooled] = spool_in_child(staged, ("a/b/index.html", b"<p>b</p>"))
-        assert spooled.folders_made
-        assert folders(staged.public) == ["a", "a/b"]  # made ahead, no file yet
-        assert tree(staged.public) == {}
-        placed = staged.place(spooled, url="/a/b/", headers=headers)
+        b = staged.write("a/b/index.html", b"b", url="/a/b/")
+        staged.write("a/c/index.html", b"c", url="/a/c/")
+        staged.remove(b)
+        assert tree(staged.public) == {"a/c/index.html": b"c"}
+        assert folders(staged.public) == ["a", "a/c"]
+        # The path is free again, for a file or a folder.
+        staged.write("a/b", b"now a file", url="/a/b")
+        with pytest.raises(ValueError):
+            staged.remove(b)
+
+
+def test_remove_frees_a_folder_for_a_file(out: Path) -> None:
+    with StagedOutput(out) as staged:
+        staged.remove(staged.write("post/hello/index.html", b"", url="/post/hello/"))
+        assert folders(staged.public) == []
+        staged.write("post", b"{}", url="/post")
+        assert tree(staged.public) == {"post": b"{}"}
+
+
+def test_clear_starts_the_tree_over(out: Path) -> None:
+    with StagedOutput(out) as staged:
+        staged.write("a/index.html", b"1", url="/a/")
+        staged.write("a.html", b"1", url="/a")
+        staged.clear()
+        assert list(staged.public.iterdir()) == []
+        staged.write("a.html", b"2", url="/a.html")  # no collision with the forgotten /a
+        staged.write("a", b"3", url="/a")
         staged.write_json("manifest.json", MANIFEST)
         staged.commit()
-    assert placed == expected
-    assert tree(out / "public") == {"a/b/index.html": b"<p>b</p>"}
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "public"]
-
-
-def test_placing_finds_the_collisions_writing_finds(out: Path) -> None:
-    with StagedOutput(out) as staged:
-        a, a_again, entry_page, entry = spool_in_child(
-            staged,
-            ("a.html", b"1"),
-            ("a.html", b"2"),
-            ("entry/one/index.html", b"<p>one</p>"),
-            ("entry", b"e"),
-        )
-        staged.place(a, url="/a")
-        with pytest.raises(PathCollision) as info:
-            staged.place(a_again, url="/a.html")
-        assert str(info.value) == "/a and /a.html both map to a.html"
-        # /entry sorts first and gets its path: the folders made ahead for
-        # /entry/one/ make way, and that URL is refused.
-        staged.place(entry, url="/entry")
-        with pytest.raises(PathCollision) as info:
-            staged.place(entry_page, url="/entry/one/")
-        assert info.value.kind == "folder-collision"
-        staged.unspool(entry_page)
-        staged.unspool(a_again)
-        assert tree(staged.public) == {"a.html": b"1", "entry": b"e"}
-        assert folders(staged.public) == []
-
-
-def test_a_file_in_the_way_of_a_spooled_body_is_not_replaced(out: Path) -> None:
-    with StagedOutput(out) as staged:
-        [spooled] = spool_in_child(staged, ("page.html", b"spooled"))
-        (staged.public / "page.html").write_bytes(b"already here")
-        with pytest.raises(PathCollision, match="already has a file by that name"):
-            staged.place(spooled, url="/page")
-        assert (staged.public / "page.html").read_bytes() == b"already here"
-
-
-def test_nothing_is_placed_through_a_symlinked_folder(out: Path, tmp_path: Path) -> None:
-    outside = tmp_path / "outside"
-    outside.mkdir()
-    with StagedOutput(out) as staged:
-        (staged.public / "link").symlink_to(outside)
-        [spooled] = spool_in_child(staged, ("link/x.html", b"x"))
-        assert not spooled.folders_made
-        with pytest.raises(UnsafePath):
-            staged.place(spooled, url="/link/x.html")
-    assert list(outside.iterdir()) == []
-
-
-def test_unspool_removes_only_the_folders_nobody_needs(out: Path) -> None:
-    with StagedOutput(out) as staged:
-        b, c = spool_in_child(staged, ("a/b/index.html", b"b"), ("a/c/index.html", b"c"))
-        staged.place(c, url="/a/c/")
-        staged.unspool(b)
-        assert folders(staged.public) == ["a", "a/c"]
-        assert tree(staged.public) == {"a/c/index.html": b"c"}
+    assert tree(out / "public") == {"a.html": b"2", "a": b"3"}
 
 
 def test_commit_can_leave_the_old_tree_to_a_background_process(out: Path) -> None:
