@@ -220,6 +220,7 @@ def build(settings: BuildSettings, progress: t.Callable[[int], None] | None = No
                 for link in _links_of(page, site):
                     if link not in crawl.found:
                         crawl.offer(UrlCandidate(link, "crawl", page.url), referrer=page.url)
+                page.links = []  # followed: ten thousand pages' links add up
                 early.offer(page)
             if _has_not_found_handler(app):
                 not_found = next(iter(pool.render([NOT_FOUND_PROBE])))
