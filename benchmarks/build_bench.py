@@ -52,8 +52,8 @@ from benchenv import repo_revision
 WORK = CACHE / "build-bench"
 PAGE_SUFFIXES = (".html", ".xml")
 TOOLS = ("frozen-flask", "sitec", "jinja-floor")
-#: Where earlier output trees wait until the last run is over: deleting thousands of
-#: files just before a run slows the file creation of that run on some file systems
+#: Where earlier output trees wait until the next benchmark starts: deleting thousands
+#: of files slows the file creation that follows for a while on some file systems
 #: (ext4 without a journal rechecks recently freed inodes for about 30 s).
 TRASH = WORK / "trash"
 
@@ -246,8 +246,9 @@ class Size:
     runs: dict[str, list[Run]] = field(default_factory=lambda: {tool: [] for tool in TOOLS})
 
 
-def ensure_site(posts: int, seed: int) -> Path:
-    """The generated site, written again only when the generator changed."""
+def ensure_site(posts: int, seed: int, settle: float) -> Path:
+    """The generated site, written again only when the generator changed (replacing
+    the old one, whose deletion the file system is then given time to settle from)."""
     site = WORK / f"site-{posts}-seed{seed}"
     marker = site / ".sitegen"
     if marker.is_file() and marker.read_text() == sitegen.source_hash():
@@ -255,6 +256,7 @@ def ensure_site(posts: int, seed: int) -> Path:
     print(f"[bench] generating a blog of {posts} posts in {site}", file=sys.stderr)
     sitegen.generate(site, posts, seed)
     marker.write_text(sitegen.source_hash())
+    time.sleep(settle)
     return site
 
 
@@ -277,6 +279,15 @@ def move_to_trash(folder: Path) -> None:
     if folder.exists():
         TRASH.mkdir(parents=True, exist_ok=True)
         folder.rename(TRASH / f"{folder.parent.name}-{folder.name}-{time.time_ns()}")
+
+
+def empty_trash(settle: float) -> None:
+    """Delete the trees earlier benchmarks left, then let the file system settle."""
+    if not TRASH.exists():
+        return
+    shutil.rmtree(TRASH, ignore_errors=True)
+    print(f"[bench] deleted earlier trees; waiting {settle:.0f} s before the first run")
+    time.sleep(settle)
 
 
 def floor_phases(log: str) -> dict[str, float]:
@@ -430,9 +441,10 @@ def run_bench(args: argparse.Namespace) -> int:
     if "sitec" in args.tool:
         args.sitec = sitec_command(args.sitec)
 
+    empty_trash(args.settle)
     rows, failed = [], False
     for posts in args.posts or [1000, 10000]:
-        size = Size(posts, ensure_site(posts, args.seed))
+        size = Size(posts, ensure_site(posts, args.seed, args.settle))
         rounds = args.rounds or (3 if posts < 5000 else 1)
         for number in range(rounds):
             one_round(size, number, args, python)
@@ -454,7 +466,6 @@ def run_bench(args: argparse.Namespace) -> int:
         else:
             failed = True
         rows.append(row)
-    shutil.rmtree(TRASH, ignore_errors=True)
 
     print()
     print_table(rows)
@@ -522,6 +533,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--sample", type=float, default=0.05, help="seconds between memory samples (0.05)"
     )
     parser.add_argument("--seed", type=int, default=1, help="the generator's random seed (1)")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=30,
+        help="seconds to wait after deleting the trees of earlier benchmarks (30)",
+    )
     parser.add_argument(
         "--output", help="where to write the JSON results (default: under the cache folder)"
     )
