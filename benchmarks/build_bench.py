@@ -52,10 +52,10 @@ from benchenv import repo_revision
 WORK = CACHE / "build-bench"
 PAGE_SUFFIXES = (".html", ".xml")
 TOOLS = ("frozen-flask", "sitec", "jinja-floor")
-#: Where earlier output trees wait until the next benchmark starts: deleting thousands
-#: of files slows the file creation that follows for a while on some file systems
-#: (ext4 without a journal rechecks recently freed inodes for about 30 s).
-TRASH = WORK / "trash"
+#: Where, under the outputs folder, earlier output trees wait until the next benchmark
+#: starts: deleting thousands of files slows the file creation that follows for a while
+#: on some file systems (ext4 without a journal rechecks recently freed inodes).
+TRASH = "trash"
 
 
 # --- running one build and measuring it ------------------------------------------------------
@@ -275,17 +275,17 @@ def tail(log: str, lines: int = 15) -> str:
     return "\n".join(f"    {line}" for line in text[-lines:])
 
 
-def move_to_trash(folder: Path) -> None:
+def move_to_trash(folder: Path, trash: Path) -> None:
     if folder.exists():
-        TRASH.mkdir(parents=True, exist_ok=True)
-        folder.rename(TRASH / f"{folder.parent.name}-{folder.name}-{time.time_ns()}")
+        trash.mkdir(parents=True, exist_ok=True)
+        folder.rename(trash / f"{folder.parent.name}-{folder.name}-{time.time_ns()}")
 
 
-def empty_trash(settle: float) -> None:
+def empty_trash(trash: Path, settle: float) -> None:
     """Delete the trees earlier benchmarks left, then let the file system settle."""
-    if not TRASH.exists():
+    if not trash.exists():
         return
-    shutil.rmtree(TRASH, ignore_errors=True)
+    shutil.rmtree(trash, ignore_errors=True)
     print(f"[bench] deleted earlier trees; waiting {settle:.0f} s before the first run")
     time.sleep(settle)
 
@@ -297,7 +297,7 @@ def floor_phases(log: str) -> dict[str, float]:
 
 
 def one_round(size: Size, number: int, args: argparse.Namespace, python: Path) -> None:
-    out = WORK / f"out-{size.posts}"
+    out = args.outputs / f"out-{size.posts}"
     commands = {
         "frozen-flask": (out / "frozen-flask", [str(python), "freeze.py"]),
         "sitec": (out / "sitec", [args.sitec, "build", "--jobs", str(args.jobs), "-o"]),
@@ -307,7 +307,7 @@ def one_round(size: Size, number: int, args: argparse.Namespace, python: Path) -
     # Whoever goes first takes turns, so drift in the machine hits both.
     for tool in tools if number % 2 == 0 else tools[::-1]:
         dest, cmd = commands[tool]
-        move_to_trash(dest)
+        move_to_trash(dest, args.outputs / TRASH)
         log = WORK / "logs" / f"{size.posts}-{tool}-{number}.log"
         run = measure(tool, number, [*cmd, str(dest)], size.site, log, args.sample)
         root = dest / "public" if tool == "sitec" else dest
@@ -441,7 +441,7 @@ def run_bench(args: argparse.Namespace) -> int:
     if "sitec" in args.tool:
         args.sitec = sitec_command(args.sitec)
 
-    empty_trash(args.settle)
+    empty_trash(args.outputs / TRASH, args.settle)
     rows, failed = [], False
     for posts in args.posts or [1000, 10000]:
         size = Size(posts, ensure_site(posts, args.seed, args.settle))
@@ -450,7 +450,7 @@ def run_bench(args: argparse.Namespace) -> int:
             one_round(size, number, args, python)
         row = summarise(size, os.cpu_count() or 1)
         if all(row[tool]["ok"] for tool in args.tool):
-            out = WORK / f"out-{posts}"
+            out = args.outputs / f"out-{posts}"
             trees = {
                 "sitec": out / "sitec" / "public",
                 "jinja-floor": out / "jinja-floor",
@@ -477,6 +477,7 @@ def run_bench(args: argparse.Namespace) -> int:
             "cpus": os.cpu_count(),
             "repo_revision": repo_revision(),
             "sitec_command": args.sitec,
+            "outputs": str(args.outputs),
             "jobs": args.jobs,
             "bench_venv": str(python),
             "versions": {"flask": FLASK_VERSION, "frozen-flask": FROZEN_FLASK_VERSION},
@@ -533,6 +534,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--sample", type=float, default=0.05, help="seconds between memory samples (0.05)"
     )
     parser.add_argument("--seed", type=int, default=1, help="the generator's random seed (1)")
+    parser.add_argument(
+        "--outputs",
+        type=Path,
+        default=WORK,
+        help=(
+            "folder for the output trees (default: the cache folder); a tmpfs such as"
+            " /dev/shm/sitec-bench takes the disk's noise out"
+        ),
+    )
     parser.add_argument(
         "--settle",
         type=float,
