@@ -307,30 +307,6 @@ class StagedOutput:
             headers=recorded_headers(headers or {}),
         )
 
-    def remove(self, written: WrittenFile) -> None:
-        """Take back a file :meth:`write` wrote, with the folders only it needed."""
-        key = self._key(written.file)
-        if self._files.get(key, (None, None))[1] != written.url:
-            raise ValueError(f"{written.file} was not written for {written.url}")
-        os.unlink(os.path.join(self._public, written.file))
-        del self._files[key]
-        parts = written.file.split("/")[:-1]
-        for depth in range(len(parts), 0, -1):
-            folder = "/".join(parts[:depth])
-            try:
-                os.rmdir(os.path.join(self._public, folder))
-            except OSError:
-                return  # another file needs it
-            del self._folders[self._key(folder)]
-
-    def clear(self) -> None:
-        """Remove every file and folder written so far, to write the tree again."""
-        shutil.rmtree(self._public)
-        os.mkdir(self._public)
-        self._files.clear()
-        self._folders.clear()
-        self._folders[""] = ("", "/")
-
     def copy_tree(
         self,
         src_dir: str | os.PathLike[str],

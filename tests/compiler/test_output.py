@@ -560,45 +560,7 @@ def test_leaving_without_commit_removes_staging(out: Path) -> None:
         _ = staged.public
 
 
-# Taking files back
-
-
-def folders(root: Path) -> list[str]:
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_dir())
-
-
-def test_remove_takes_back_a_file_and_the_folders_only_it_needed(out: Path) -> None:
-    with StagedOutput(out) as staged:
-        b = staged.write("a/b/index.html", b"b", url="/a/b/")
-        staged.write("a/c/index.html", b"c", url="/a/c/")
-        staged.remove(b)
-        assert tree(staged.public) == {"a/c/index.html": b"c"}
-        assert folders(staged.public) == ["a", "a/c"]
-        # The path is free again, for a file or a folder.
-        staged.write("a/b", b"now a file", url="/a/b")
-        with pytest.raises(ValueError):
-            staged.remove(b)
-
-
-def test_remove_frees_a_folder_for_a_file(out: Path) -> None:
-    with StagedOutput(out) as staged:
-        staged.remove(staged.write("post/hello/index.html", b"", url="/post/hello/"))
-        assert folders(staged.public) == []
-        staged.write("post", b"{}", url="/post")
-        assert tree(staged.public) == {"post": b"{}"}
-
-
-def test_clear_starts_the_tree_over(out: Path) -> None:
-    with StagedOutput(out) as staged:
-        staged.write("a/index.html", b"1", url="/a/")
-        staged.write("a.html", b"1", url="/a")
-        staged.clear()
-        assert list(staged.public.iterdir()) == []
-        staged.write("a.html", b"2", url="/a.html")  # no collision with the forgotten /a
-        staged.write("a", b"3", url="/a")
-        staged.write_json("manifest.json", MANIFEST)
-        staged.commit()
-    assert tree(out / "public") == {"a.html": b"2", "a": b"3"}
+# Replacing the old tree
 
 
 def test_commit_can_leave_the_old_tree_to_a_background_process(out: Path) -> None:
