@@ -5,7 +5,9 @@ per endpoint and the redirects, and :class:`~sitec.compiler.output.StagedOutput`
 beside the static root. Its core shape is fixed by DESIGN.md; the extra top-level fields
 are ``base_url``, ``generated_by``, ``redirects``, ``not_found`` (with
 ``not_found_headers``) and ``static_folders``; each route also has ``dynamic_methods``,
-the methods the WSGI server answers (see :func:`dynamic_methods`).
+the methods the WSGI server answers (see :func:`dynamic_methods`), and ``override``:
+``"static"`` or ``"dynamic"`` when user code or ``[tool.sitec.routes]`` forced the
+decision, else ``null``.
 Lists are sorted and keys are sorted when written, so identical builds give identical bytes.
 """
 
@@ -87,6 +89,7 @@ def build_manifest(
                 "methods": sorted(route.methods),
                 "dynamic_methods": sorted(dynamic_methods(route)),
                 "decision": route.decision,
+                "override": route.override,
                 "reasons": [reason.to_json() for reason in route.reasons],
                 "urls": [_url_entry(file) for file in sorted(urls, key=lambda f: f.url)],
             }
@@ -238,6 +241,11 @@ def _check_route(route: t.Any, where: str) -> None:
         )
     decision = route.get("decision")
     _require(decision in ("static", "dynamic"), f"{where}.decision", "must be static or dynamic")
+    _require(
+        route.get("override") in (None, decision),
+        f"{where}.override",
+        "must be null or the decision it forced",
+    )
     reasons = route.get("reasons")
     _require(isinstance(reasons, list), f"{where}.reasons", "must be a list")
     for i, reason in enumerate(reasons):

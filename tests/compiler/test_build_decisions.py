@@ -161,6 +161,14 @@ def test_overrides_are_shown_in_the_report_and_the_manifest(decisions) -> None:
     assert route_of(manifest, "config_forced_static")["reasons"][0]["via"] == (
         "[tool.sitec.routes]"
     )
+    overrides = {route["endpoint"]: route["override"] for route in manifest["routes"]}
+    assert {endpoint: o for endpoint, o in overrides.items() if o is not None} == {
+        "campaign": "static",
+        "config_forced_static": "static",
+        "clock": "dynamic",
+        "config_forced_dynamic": "dynamic",
+    }
+    assert overrides["index"] is None
 
     report = report_of(result)
     table = report.split("\n\n", 1)[0].splitlines()

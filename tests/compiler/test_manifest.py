@@ -96,6 +96,7 @@ def test_shape() -> None:
     assert post["methods"] == ["GET", "HEAD", "OPTIONS"]
     assert post["decision"] == "static"
     assert post["reasons"] == []
+    assert post["override"] is None
     assert [u["url"] for u in post["urls"]] == ["/posts/apple/", "/posts/zebra/"]
     assert post["urls"][0] == {
         "url": "/posts/apple/",
@@ -196,6 +197,7 @@ def _broken(change: t.Callable[[dict[str, t.Any]], None]) -> dict[str, t.Any]:
         (lambda d: d["routes"][0].pop("rule"), "routes[0].rule: must be a string"),
         (lambda d: d["routes"][0].update(decision="maybe"), "decision: must be static or dynamic"),
         (lambda d: d["routes"][0].update(methods="GET"), "methods: must be a list of strings"),
+        (lambda d: d["routes"][1].update(override="static"), "override: must be null or the"),
         (lambda d: d["routes"][1].update(reasons=[]), "blog.search /search).reasons: a dynamic"),
         (lambda d: d["routes"][1]["reasons"][0].pop("message"), "message: must be a string"),
         (lambda d: d["routes"][1]["reasons"][0].update(line="42"), "line: must be int"),
