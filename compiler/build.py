@@ -86,14 +86,6 @@ class BuildResult:
                 return route
         return None
 
-    @property
-    def page_count(self) -> int:
-        return sum(len(files) for files in self.files.values())
-
-    @property
-    def byte_count(self) -> int:
-        return sum(f.size for files in self.files.values() for f in files)
-
 
 #: How a URL found before rendering is named in a problem.
 _FOUND_BY = {"url_for": "url_for at {}", "generator": "the url_values generator at {}"}

@@ -7,9 +7,11 @@ import typing as t
 import click
 
 from .build import BuildResult
+from .discover import is_static_folder_endpoint
 from .model import Evidence
 from .model import Problem
 from .model import RouteAnalysis
+from .model import WrittenFile
 
 Echo = t.Callable[[str], None]
 
@@ -116,6 +118,28 @@ def _problem_line(problem: Problem, policy: str) -> str:
     return line
 
 
+def summary_line(result: BuildResult) -> str:
+    """What the build wrote, counted apart: pages the views rendered, files copied
+    from static folders, the 404 page; then redirects and dynamic routes."""
+    written: dict[bool, list[WrittenFile]] = {False: [], True: []}
+    for (endpoint, _), files in result.files.items():
+        written[is_static_folder_endpoint(endpoint)].extend(files)
+    pages, copied = written[False], written[True]
+    dynamic = sum(1 for r in result.routes if r.decision == "dynamic")
+    parts = [
+        _count(len(pages), "page") + f" pre-rendered ({_size(sum(f.size for f in pages))})",
+        _count(len(copied), "static file") + f" copied ({_size(sum(f.size for f in copied))})",
+        f"{result.not_found_page} written" if result.not_found_page else "no 404 page",
+        _count(len(result.redirects), "redirect"),
+        _count(dynamic, "dynamic route"),
+    ]
+    return ", ".join(parts)
+
+
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}{'' if number == 1 else 's'}"
+
+
 def print_build(result: BuildResult, echo: Echo, *, explain: bool = False) -> None:
     """The route table, the problems and the totals of a build."""
     _table(route_rows(result, result.routes), echo)
@@ -129,21 +153,15 @@ def print_build(result: BuildResult, echo: Echo, *, explain: bool = False) -> No
         for problem in shown:
             echo(_problem_line(problem, result.policy_of(problem)))
 
-    dynamic = sum(1 for r in result.routes if r.decision == "dynamic")
     echo("")
-    summary = (
-        f"{result.page_count} pages pre-rendered ({_size(result.byte_count)}),"
-        f" {len(result.redirects)} redirects, {dynamic} dynamic routes,"
-        f" in {result.seconds:.2f}s"
-    )
+    summary = f"{summary_line(result)}, in {result.seconds:.2f}s"
     if result.committed:
         echo(f"{summary} -> {result.settings.output}")
     else:
-        failures = len(result.failures())
+        failures = _count(len(result.failures()), "error")
         echo(
             click.style(
-                f"build failed with {failures} error{'s' if failures != 1 else ''};"
-                f" {result.settings.output} was left as it was",
+                f"build failed with {failures}; {result.settings.output} was left as it was",
                 fg="red",
             )
         )

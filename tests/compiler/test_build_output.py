@@ -27,6 +27,13 @@ from sitec.compiler.build import build
 from sitec.compiler.load import load_app
 from sitec.compiler.manifest import validate_manifest
 
+#: The summary line of the fixture's build, without its sizes and time.
+SUMMARY = re.compile(
+    r"^10 pages pre-rendered \(\d+ B\), 2 static files copied \(\d+ B\), 404.html written,"
+    r" 2 redirects, 0 dynamic routes, in [\d.]+s -> ",
+    re.M,
+)
+
 
 @pytest.fixture
 def output(build_project):
@@ -294,7 +301,7 @@ def test_the_route_table_counts_each_url_once(build_project) -> None:
         ("/archive/<int:year>/", "0"),
     ]
     counts = sum(int(row.split()[3]) for row in table if row.split()[3].isdigit())
-    assert counts == result.page_count
+    assert counts == sum(len(files) for files in result.files.values())
 
 
 def test_the_cli_writes_the_same_tree_as_the_api(build_project, tmp_path) -> None:
@@ -302,8 +309,7 @@ def test_the_cli_writes_the_same_tree_as_the_api(build_project, tmp_path) -> Non
     assert build(settings_for(project, output=str(tmp_path / "api"))).committed
     process = run_sitec(["build", "-o", str(tmp_path / "cli"), "--jobs", "2"], project)
     assert process.returncode == 0, process.stdout + process.stderr
-    assert "12 pages pre-rendered" in process.stdout
-    assert "2 redirects" in process.stdout
+    assert SUMMARY.search(process.stdout), process.stdout
     assert _named_out(tmp_path / "cli") == _named_out(tmp_path / "api")
 
 
@@ -316,11 +322,40 @@ def test_the_cli_shows_a_progress_bar_on_a_terminal_only(build_project) -> None:
     assert len(bars) > 1, terminal
     assert bars[-1] == ("#" * len(bars[-1][0]), "12", "12")
     assert [int(done) for _, done, _ in bars] == sorted(int(done) for _, done, _ in bars)
-    assert "12 pages pre-rendered" in stdout and "rendering pages" not in stdout
+    assert SUMMARY.search(stdout) and "rendering pages" not in stdout
 
     process = run_sitec(["build"], project)  # stderr is a pipe: no bar at all
     assert process.returncode == 0
     assert process.stderr == ""
+
+
+def test_the_summary_counts_pages_static_files_and_the_404_page_apart(output) -> None:
+    """Pages a view rendered, files copied from static folders and 404.html are
+    different things to a newcomer: each has its own count and size."""
+    manifest = manifest_of(output.output)
+    public = output.output / "public"
+    sizes: dict[bool, list[int]] = {True: [], False: []}
+    for route in manifest["routes"]:
+        copied = route["endpoint"].endswith("static")
+        sizes[copied] += [(public / u["file"]).stat().st_size for u in route["urls"]]
+    pages, copied = sizes[False], sizes[True]
+    assert (len(pages), len(copied)) == (10, 2)
+    process = run_sitec(["build"], output.project_root)
+    assert process.returncode == 0, process.stderr
+    assert SUMMARY.search(process.stdout), process.stdout
+    assert f"pre-rendered ({sum(pages)} B), 2 static files copied ({sum(copied)} B)" in (
+        process.stdout
+    )
+    # Without a 404 handler there is no 404 page, and the summary says so.
+    (output.project_root / "output_app.py").write_text(
+        (output.project_root / "output_app.py")
+        .read_text()
+        .replace("@app.errorhandler(404)", "@app.errorhandler(418)")
+    )
+    process = run_sitec(["build"], output.project_root)
+    assert process.returncode == 0, process.stderr
+    assert ", 2 static files copied (" in process.stdout
+    assert "B), no 404 page, 2 redirects," in process.stdout
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
