@@ -62,10 +62,30 @@ def test_an_import_error_names_the_users_line(project: Path) -> None:
     assert tree(project / "_site") == before
 
 
+def test_a_missing_dependency_of_the_app_is_reported_as_what_it_is(project: Path) -> None:
+    """An ImportError inside the app is not "no app found": the message names the line,
+    the module that is missing and where to install it, and no --app hint."""
+    before = intact(project)
+    line = line_of(project / "missing_dependency_app.py", "missing-import")
+    with pytest.raises(AppLoadError) as error:
+        run_build(project, app="missing_dependency_app:app")
+    message = str(error.value)
+    assert message.startswith(f"missing_dependency_app.py:{line}: the app failed to load: ")
+    assert "No module named 'sitec_test_uninstalled_markdown'" in message
+    assert "'sitec_test_uninstalled_markdown', which is not installed where sitec runs" in (message)
+    assert "--app" not in message and "\n" not in message
+
+    process = run_sitec(["build", "--app", "missing_dependency_app:app"], project)
+    assert_clean_failure(process, f"missing_dependency_app.py:{line}", "not installed")
+    assert "--app" not in process.stderr
+    assert tree(project / "_site") == before
+
+
 def test_a_missing_app_says_how_to_name_it(project: Path) -> None:
     before = intact(project)
     process = run_sitec(["build", "--app", "no_such_module:app"], project)
-    assert_clean_failure(process, "no_such_module")
+    assert_clean_failure(process, "Could not import 'no_such_module'")
+    assert "Set 'app' in [tool.sitec] or pass --app." in process.stderr
     assert tree(project / "_site") == before
 
 
