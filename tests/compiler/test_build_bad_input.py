@@ -44,40 +44,38 @@ def no_file_escaped(root: Path) -> None:
 # -- an app that fails to import ------------------------------------------------------------
 
 
-def test_an_import_error_names_the_users_line(project: Path) -> None:
+@pytest.mark.parametrize(
+    ("module", "mark", "says"),
+    [
+        ("bad_import_app", "import-error", "NameError: name 'load_settings' is not defined"),
+        # An ImportError inside the app is not "no app found": no --app hint, but the
+        # module that is missing and where to install it.
+        (
+            "missing_dependency_app",
+            "missing-import",
+            "ModuleNotFoundError: No module named 'sitec_test_uninstalled_markdown'. The app"
+            " imports 'sitec_test_uninstalled_markdown', which is not installed where sitec"
+            " runs",
+        ),
+    ],
+)
+def test_an_app_that_fails_to_import_names_the_users_line(
+    project: Path, module: str, mark: str, says: str
+) -> None:
     before = intact(project)
-    line = line_of(project / "bad_import_app.py", "import-error")
+    line = line_of(project / f"{module}.py", mark)
     with pytest.raises(AppLoadError) as error:
-        run_build(project, app="bad_import_app:app")
+        run_build(project, app=f"{module}:app")
     message = str(error.value)
-    assert message.startswith(f"bad_import_app.py:{line}: ")
-    assert "NameError: name 'load_settings' is not defined" in message
+    assert message.startswith(f"{module}.py:{line}: the app failed to load: {says}")
     assert "\n" not in message
     assert tree(project / "_site") == before
 
-    process = run_sitec(["build", "--app", "bad_import_app:app"], project)
-    error_line = assert_clean_failure(process, f"bad_import_app.py:{line}", "NameError")
+    process = run_sitec(["build", "--app", f"{module}:app"], project)
+    error_line = assert_clean_failure(process, f"{module}.py:{line}", says)
     assert error_line.startswith("Error: ")
-    assert process.stdout == ""  # no route table for an app that never loaded
-    assert tree(project / "_site") == before
-
-
-def test_a_missing_dependency_of_the_app_is_reported_as_what_it_is(project: Path) -> None:
-    """An ImportError inside the app is not "no app found": the message names the line,
-    the module that is missing and where to install it, and no --app hint."""
-    before = intact(project)
-    line = line_of(project / "missing_dependency_app.py", "missing-import")
-    with pytest.raises(AppLoadError) as error:
-        run_build(project, app="missing_dependency_app:app")
-    message = str(error.value)
-    assert message.startswith(f"missing_dependency_app.py:{line}: the app failed to load: ")
-    assert "No module named 'sitec_test_uninstalled_markdown'" in message
-    assert "'sitec_test_uninstalled_markdown', which is not installed where sitec runs" in (message)
-    assert "--app" not in message and "\n" not in message
-
-    process = run_sitec(["build", "--app", "missing_dependency_app:app"], project)
-    assert_clean_failure(process, f"missing_dependency_app.py:{line}", "not installed")
     assert "--app" not in process.stderr
+    assert process.stdout == ""  # no route table for an app that never loaded
     assert tree(project / "_site") == before
 
 
