@@ -103,6 +103,8 @@ class _Crawl:
         self.route_of: dict[str, RouteAnalysis] = {}
         #: URLs still to render; the render pool takes them as it goes.
         self.queue: collections.deque[str] = collections.deque()
+        #: URLs of static folders the site links to, with their endpoint.
+        self.static_links: dict[str, str] = {}
 
     def offer(self, candidate: UrlCandidate, referrer: str | None = None) -> None:
         url = candidate.url
@@ -113,10 +115,7 @@ class _Crawl:
         self.found[url] = candidate
         target = self.site.match(url)
         if target is None:
-            message = f"{referrer} links to {url}, which" if referrer else f"{url}:"
-            self.problems.append(
-                self.problem("bad-status", f"{message} no route answers (404)", url)
-            )
+            self.problems.append(self.broken_link(url, "no route answers"))
             return
         if target.redirect_to is not None:
             # The runtime redirects it (a missing trailing slash): render the target.
@@ -126,9 +125,23 @@ class _Crawl:
         if route is None or route.decision != "static":
             return
         if is_static_folder_endpoint(route.endpoint):
+            self.static_links.setdefault(url, route.endpoint)  # checked once the folders are read
             return
         self.route_of[url] = route
         self.queue.append(url)
+
+    def report_missing_static_files(self, published: t.Collection[str]) -> None:
+        """A link to a static-folder URL with no file is a broken link like any other."""
+        for url, endpoint in self.static_links.items():
+            if url not in published:
+                why = "no file of the static folder answers"
+                self.problems.append(self.broken_link(url, why, endpoint))
+
+    def broken_link(self, url: str, why: str, endpoint: str | None = None) -> Problem:
+        """The 404 of a URL the site links to (or the build was given), and why."""
+        referrer = self.linked_from.get(url)
+        message = f"{referrer} links to {url}, which" if referrer else f"{url}:"
+        return self.problem("bad-status", f"{message} {why} (404)", url, endpoint)
 
     def problem(
         self,
@@ -199,6 +212,7 @@ def build(
         if _has_not_found_handler(app):
             not_found = next(iter(pool.render([NOT_FOUND_PROBE])))
         folders, probes = _probe_static_folders(app, pool, crawl, settings.output)
+    crawl.report_missing_static_files(probes)
 
     _forget_cookie_vary_of_g_feeding([*pages.values(), *probes.values()])
     kept = _judge_pages(pages | probes, crawl, result)

@@ -5,7 +5,8 @@ which fail the build, and a failed build leaves the previous output byte for byt
 Fixture project: ``tests/apps/build_problems``, whose home page links to one page of each
 problem: a missing post (404), a view that raises, HTML at ``/data.json``, ``/twice`` and
 ``/twice.html`` (one file), ``/entry`` (a text file) and ``/entry/one/`` (a folder of that
-name), and a page that sets a cookie.
+name), and a page that sets a cookie. ``tests/apps/build_output`` (static folders) gets
+links to static files that do not exist.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from test_build_support import tree
 from test_build_support import written_urls
 
 from sitec.compiler.build import build
+from sitec.compiler.load import load_app
 
 # kind -> (url, endpoint, how it was found when no page linked to it first); every one
 # of them is linked from /.
@@ -178,6 +180,46 @@ def test_the_report_names_the_endpoint_and_the_linking_page(build_project) -> No
     text = "\n".join(problem_block)
     assert "linked from /" in text
     assert "post" in text.replace("/posts/missing/", "")  # the endpoint, not just the URL
+
+
+def test_a_link_to_a_static_file_that_does_not_exist_is_a_broken_link(build_project) -> None:
+    """A mistyped image or stylesheet is a 404 for the visitor, like a link to a missing
+    page: a bad-status problem with the linking page, whichever static folder it names."""
+    project = build_project("build_output")
+    index = project / "templates/index.html"
+    index.write_text(
+        index.read_text()
+        + '<img src="/shop/assets/img/logo.svgg" alt="mistyped">\n'
+        + "<link rel=stylesheet href=\"{{ url_for('static', filename='css/sitee.css') }}\">\n"
+    )
+    result = run_build(project)
+    assert not result.committed
+    found = {p.url: (p.kind, p.endpoint, p.referrer, p.message) for p in result.failures()}
+    assert found == {
+        "/shop/assets/img/logo.svgg": (
+            "bad-status",
+            "shop.static",
+            "/",
+            "/ links to /shop/assets/img/logo.svgg, which no file of the static folder"
+            " answers (404)",
+        ),
+        "/static/css/sitee.css": (
+            "bad-status",
+            "static",
+            "/",
+            "/ links to /static/css/sitee.css, which no file of the static folder answers (404)",
+        ),
+    }
+    # The runtime agrees: both are 404s, and the files next to them are there.
+    client = load_app(settings_for(project)).test_client()
+    for url in found:
+        assert client.get(url).status_code == 404
+    assert client.get("/static/css/site.css").status_code == 200
+    assert "found by url_for at index.html:" in report_of(result)
+
+    # Spelled right, the build passes.
+    index.write_text(index.read_text().replace("svgg", "svg").replace("sitee", "site"))
+    assert run_build(project).committed
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
