@@ -150,6 +150,7 @@ class _Crawl:
         url: str,
         endpoint: str | None = None,
         evidence: Evidence | None = None,
+        cause: str | None = None,
     ) -> Problem:
         """A problem of ``url``, with the page that linked to it or how it was found."""
         candidate = self.found.get(url)
@@ -164,6 +165,7 @@ class _Crawl:
             self.linked_from.get(url),
             evidence=evidence,
             found_by=found_by,
+            cause=cause,
         )
 
 
@@ -362,6 +364,7 @@ def _judge_pages(
                     f"{page.url} raised while rendering: {page.error}",
                     page.url,
                     page.endpoint,
+                    cause=page.error.partition("\n")[0],
                 )
             )
         elif page.status in REDIRECT_STATUSES:
@@ -411,6 +414,8 @@ def _report_overridden(
 
 def _report_endpoints_without_urls(result: BuildResult, crawl: _Crawl) -> None:
     rendered = {route.endpoint for route in crawl.route_of.values()}
+    failed = sum(p.kind == "render-error" and p.url is not None for p in result.problems)
+    hint = f" ({failed} pages failed to render: they may be those that link to it)"
     for route in result.routes:
         if (
             route.decision == "static"
@@ -424,8 +429,9 @@ def _report_endpoints_without_urls(result: BuildResult, crawl: _Crawl) -> None:
                     "no-urls",
                     f"{route.endpoint} ({route.rule}) is static but no URL of it was found:"
                     " link to it, call url_for with literal values, or register a"
-                    " url_values generator",
+                    " url_values generator" + (hint if failed else ""),
                     endpoint=route.endpoint,
+                    cause="no URL found",
                 )
             )
 

@@ -160,3 +160,6 @@ class Problem:
     #: How ``url`` was found when no page linked to it first: ``"url_for at
     #: index.html:3"``, ``"the url_values generator at app.py:40"``.
     found_by: str | None = None
+    #: What went wrong, the same text for every URL or endpoint it hit (one broken
+    #: data file fails every page that reads it): the report shows such problems as one.
+    cause: str | None = None

@@ -102,9 +102,41 @@ def _evidence_line(evidence: t.Any) -> str:
     return text
 
 
+def group_problems(result: BuildResult) -> list[list[Problem]]:
+    """The problems to show: those of one kind, policy and cause together, in URL
+    order, and each other problem alone; problems whose policy is ``ignore`` are left out."""
+    groups: dict[t.Any, list[Problem]] = {}
+    for index, problem in enumerate(result.problems):
+        policy = result.policy_of(problem)
+        if policy == "ignore":
+            continue
+        key = (problem.kind, policy, problem.cause) if problem.cause is not None else index
+        groups.setdefault(key, []).append(problem)
+    return [
+        sorted(group, key=lambda p: (p.url or "", p.endpoint or "")) for group in groups.values()
+    ]
+
+
+def _problem_lines(group: list[Problem], policy: str) -> str:
+    """The first problem of ``group`` in full, then where else the same cause struck."""
+    first, *rest = _problem_line(group[0], policy).split("\n")
+    others = [_subject(problem) for problem in group[1:]]
+    if others:
+        rest.insert(0, f"    the same for {len(others)} more: {', '.join(others)}")
+    return "\n".join([first, *rest])
+
+
+def _subject(problem: Problem) -> str:
+    if problem.url and problem.endpoint:
+        return f"{problem.url} ({problem.endpoint})"
+    return problem.url or problem.endpoint or problem.message
+
+
 def _problem_line(problem: Problem, policy: str) -> str:
     mark = {"fail": click.style("error", fg="red"), "warn": click.style("warning", fg="yellow")}
-    line = f"{mark.get(policy, policy)} [{problem.kind}] {problem.message}"
+    first, *details = problem.message.split("\n")
+    line = f"{mark.get(policy, policy)} [{problem.kind}] {first}"
+    line += "".join(f"\n    {detail}" for detail in details)
     if problem.evidence is not None and problem.evidence.where():
         line += f"\n    at {problem.evidence.where()}"
         if problem.evidence.via:
@@ -147,18 +179,18 @@ def print_build(result: BuildResult, echo: Echo, *, explain: bool = False) -> No
         echo("")
         explain_routes(result.routes, echo)
 
-    shown = [p for p in result.problems if result.policy_of(p) != "ignore"]
-    if shown:
+    groups = group_problems(result)
+    if groups:
         echo("")
-        for problem in shown:
-            echo(_problem_line(problem, result.policy_of(problem)))
+        for group in groups:
+            echo(_problem_lines(group, result.policy_of(group[0])))
 
     echo("")
     summary = f"{summary_line(result)}, in {result.seconds:.2f}s"
     if result.committed:
         echo(f"{summary} -> {result.settings.output}")
     else:
-        failures = _count(len(result.failures()), "error")
+        failures = _count(sum(result.policy_of(g[0]) == "fail" for g in groups), "error")
         echo(
             click.style(
                 f"build failed with {failures}; {result.settings.output} was left as it was",

@@ -7,11 +7,13 @@ Fixture project: ``tests/apps/build_bad_input``, one app per mistake (picked wit
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from test_build_support import assert_clean_failure
 from test_build_support import line_of
+from test_build_support import report_of
 from test_build_support import run_build
 from test_build_support import run_sitec
 from test_build_support import settings_for
@@ -103,6 +105,36 @@ def test_a_template_syntax_error_in_a_static_page(project: Path) -> None:
     process = run_sitec(["build", "--app", "bad_template_app:app"], project)
     line = assert_clean_failure(process, "/broken/", "broken.html", "TemplateSyntaxError")
     assert "Unexpected end of template" in line
+    assert tree(project / "_site") == before
+
+
+# -- one bad data file that every page reads ---------------------------------------------
+
+
+def test_one_bad_data_file_is_one_error_listing_the_pages_it_broke(project: Path) -> None:
+    before = intact(project)
+    result = run_build(project, app="bad_data_app:app")
+    assert not result.committed
+    line = line_of(project / "bad_data_app.py", "parse-data")
+    failures = result.failures()
+    assert {p.url for p in failures} == {"/", "/posts/", "/feed.txt"}
+    with pytest.raises(json.JSONDecodeError) as parsing:
+        json.loads((project / "data/posts.json").read_text())
+    cause = f"bad_data_app.py:{line}: json.decoder.JSONDecodeError: {parsing.value}"
+    assert {(p.kind, p.cause) for p in failures} == {("render-error", cause)}
+    report = report_of(result, explain=False)
+    assert report.count("error [render-error]") == 1
+    [same] = [text for text in report.splitlines() if "the same for" in text]
+    assert sorted(same.split(": ", 1)[1].split(", ")) == [
+        "/feed.txt (feed)",
+        "/posts/ (archive)",
+    ]
+    assert "build failed with 1 error;" in report
+    assert tree(project / "_site") == before
+
+    process = run_sitec(["build", "--app", "bad_data_app:app"], project)
+    assert_clean_failure(process, "error [render-error]", f"bad_data_app.py:{line}")
+    assert process.stdout.count("JSONDecodeError") == 1
     assert tree(project / "_site") == before
 
 
