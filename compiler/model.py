@@ -77,6 +77,9 @@ class RouteAnalysis:
     reasons: list[Evidence] = field(default_factory=list)
     #: Things the analysis noted that do not change the decision.
     notes: list[Evidence] = field(default_factory=list)
+    #: Reads of the request that the URL determines (``request.path``,
+    #: ``request.endpoint``): the same for every visitor, so the page stays static.
+    url_reads: list[Evidence] = field(default_factory=list)
     #: Templates the endpoint can render, through extends/include/import too.
     templates: tuple[str, ...] = ()
     #: ``"static"`` or ``"dynamic"`` when user code forced the decision.

@@ -46,14 +46,30 @@ def route_rows(result: BuildResult | None, routes: list[RouteAnalysis]) -> list[
     """One row per rule: endpoint, rule, decision, URLs written, bytes, first reason."""
     rows = [["ENDPOINT", "RULE", "DECISION", "URLS", "SIZE", "WHY"]]
     for route in routes:
-        decision = route.decision + (" (forced)" if route.override else "")
         if result is not None and route.decision == "static":
             files = result.files.get((route.endpoint, route.rule), [])
             urls, size = str(len(files)), _size(sum(f.size for f in files))
         else:
             urls = size = "-"
-        rows.append([route.endpoint, route.rule, decision, urls, size, _first_reason(route)])
+        why = COPIED if _is_static_folder(route) else _first_reason(route)
+        rows.append([route.endpoint, route.rule, _decision(route), urls, size, why])
     return rows
+
+
+#: Why a static folder's rule is static, and what a static route's analysis found.
+COPIED = "the static folder's files, copied as they are"
+NOTHING_READ = "nothing its view, hooks or templates run reads the visitor's request"
+
+
+def _is_static_folder(route: RouteAnalysis) -> bool:
+    return route.decision == "static" and is_static_folder_endpoint(route.endpoint)
+
+
+def _decision(route: RouteAnalysis) -> str:
+    """``static``, ``dynamic``, ``... (forced)``, or ``static files`` for a static folder."""
+    if _is_static_folder(route):
+        return "static files"
+    return route.decision + (" (forced)" if route.override else "")
 
 
 def explain_routes(
@@ -62,23 +78,25 @@ def explain_routes(
     *,
     built: t.Mapping[tuple[str, str], t.Mapping[str, t.Any]] | None = None,
 ) -> None:
-    """Every reason of every route, with its evidence.
+    """Every reason of every route, with its evidence; then, once for all routes, the
+    reads of the request that the URL determines (``request.endpoint`` in a base
+    template would otherwise repeat under every page).
 
     ``built`` holds the last build's manifest routes by ``(endpoint, rule)``: where the
     build decided otherwise than this analysis (a render read the request), its
     decision and the reasons it added are shown too.
     """
     for route in routes:
-        label = f"{route.endpoint}  {route.rule}  -> {route.decision}"
-        if route.override:
-            label += " (forced)"
+        label = f"{route.endpoint}  {route.rule}  -> {_decision(route)}"
         found = built.get((route.endpoint, route.rule)) if built is not None else None
         differs = found is not None and found["decision"] != route.decision
         if differs:
             label += f"; the last build made it {found['decision']}"  # type: ignore[index]
         echo(click.style(label, bold=True))
-        if not route.reasons and not route.notes and not differs:
-            echo("    no request-bound state on any path the analysis can see")
+        if _is_static_folder(route):
+            echo(f"    {COPIED}, each with the headers the app sends it with")
+        elif route.decision == "static" and not route.reasons and not differs:
+            echo(f"    {NOTHING_READ}")
         for reason in route.reasons:
             echo(f"    because {_evidence_line(reason)}")
         if differs:
@@ -91,6 +109,23 @@ def explain_routes(
                     echo(f"    the build found: {_evidence_line(evidence)}")
         for note in route.notes:
             echo(f"    note: {_evidence_line(note)}")
+    _explain_url_reads(routes, echo)
+
+
+def _explain_url_reads(routes: list[RouteAnalysis], echo: Echo) -> None:
+    """Each URL-determined read once, with the routes it is on."""
+    endpoints: dict[str, dict[str, None]] = {}
+    for route in routes:
+        for read in route.url_reads:
+            where = f"{read.message} at {read.where()}" if read.where() else read.message
+            endpoints.setdefault(where, {})[route.endpoint] = None
+    if not endpoints:
+        return
+    echo("")
+    echo("The URL alone decides these reads of the request: they make no page dynamic.")
+    for where, names in endpoints.items():
+        on = ", ".join(names) if len(names) <= 3 else f"{len(names)} routes"
+        echo(f"    {where} ({on})")
 
 
 def _evidence_line(evidence: t.Any) -> str:

@@ -23,6 +23,7 @@ import typing as t
 from collections import deque
 from dataclasses import dataclass
 
+from . import reads
 from .facts import FactsVisitor
 from .facts import Func
 from .facts import FunctionFacts
@@ -288,7 +289,7 @@ class CallGraph:
     def describe(self, use: Use) -> str | None:
         """The message for an escaping use, or ``None`` when it reads nothing."""
         if use.kind == "read":
-            return f"reads {use.what}"
+            return reads.reason(use.what)
         if use.kind == "cannot":
             return f"analysis cannot see: {use.what}"
         if use.kind == "gread":

@@ -76,6 +76,7 @@ class Outcome:
 
     reasons: list[Evidence]
     notes: list[Evidence]
+    url_reads: list[Evidence]
     templates: tuple[str, ...]
 
 
@@ -208,7 +209,7 @@ class Decider:
         dotted = f"{module}.{getattr(function, '__qualname__', '')}"
         known = reads.known_reader(dotted)
         if known is not None:
-            plan.findings.append(Finding(f"reads {known}", None, None, (label,)))
+            plan.findings.append(Finding(reads.reason(known), None, None, (label,)))
             return []
         if function_code(function) is not None:
             return [Root(label, Func(function))]  # type: ignore[arg-type]
@@ -260,6 +261,7 @@ class Decider:
         outcome = self._outcome(plan, chain)
         route.reasons = list(outcome.reasons)
         route.notes = [*route.notes, *outcome.notes]
+        route.url_reads = list(outcome.url_reads)
         route.templates = outcome.templates
         if "." in endpoint:
             prefix = endpoint.rpartition(".")[0]
@@ -267,14 +269,22 @@ class Decider:
                 self.template_blueprints.setdefault(name, set()).add(prefix)
         if "GET" not in methods:
             accepted = ", ".join(m for m in methods if m not in _IMPLIED) or "no GET"
-            route.reasons.insert(0, Evidence(f"accepts only {accepted}", plan.file, plan.line))
+            route.reasons.insert(
+                0,
+                Evidence(
+                    f"accepts only {accepted}, and a file can only answer GET",
+                    plan.file,
+                    plan.line,
+                ),
+            )
         else:
             extra = [m for m in methods if m not in _IMPLIED | {"GET"}]
             if extra:
                 route.notes.insert(
                     0,
                     Evidence(
-                        f"also accepts {', '.join(extra)}; a static file answers only GET",
+                        f"also accepts {', '.join(extra)}, which the WSGI server answers"
+                        " (GET is a file)",
                         plan.file,
                         plan.line,
                     ),
@@ -317,8 +327,7 @@ class Decider:
         notes: list[Evidence] = list(plan.notes)
         for root in plan.roots:
             reasons.extend(_prefixed(self.graph.findings(root.func), root.label))
-        refs, url_notes = self._view_templates(plan)
-        notes.extend(url_notes)
+        refs, url_reads = self._view_templates(plan)
         names, template_notes = self.templates.resolve_refs(refs)
         notes.extend(template_notes)
         closure = self.templates.closure(names)
@@ -333,6 +342,7 @@ class Decider:
                 continue
             reasons.extend(self.templates.findings(facts, path))
             notes.extend(_template_notes(facts, path))
+            url_reads.extend(_template_url_reads(facts, path))
         for ref, where in refs:
             if ref.source is None:
                 continue
@@ -347,7 +357,7 @@ class Decider:
                 if sub.error is None:
                     reasons.extend(self.templates.findings(sub, ("string", *path)))
             closure.update({name: path for name, path in inline.items() if name not in closure})
-        known = Outcome(_evidence(reasons), _dedupe(notes), tuple(closure))
+        known = Outcome(_evidence(reasons), _dedupe(notes), _dedupe(url_reads), tuple(closure))
         self._outcomes[key] = known
         return known
 
@@ -355,9 +365,9 @@ class Decider:
         self, plan: ViewPlan
     ) -> tuple[list[tuple[TemplateRef, str]], list[Evidence]]:
         """The templates the view's code can render (each with the file that
-        renders it), and notes on URL-determined reads."""
+        renders it), and the reads of the request the URL determines."""
         refs: list[tuple[TemplateRef, str]] = []
-        notes: list[Evidence] = []
+        url_reads: list[Evidence] = []
         reach = self.graph.reach([root.func for root in plan.roots], escaping_only=False)
         for func in reach:
             facts = self.graph.facts(func)
@@ -365,10 +375,8 @@ class Decider:
             refs.extend((ref, where) for ref in facts.templates)
             for use in facts.uses:
                 if use.kind == "note":
-                    notes.append(
-                        Evidence(f"reads {use.what}, which the URL determines", where, use.line)
-                    )
-        return refs, notes
+                    url_reads.append(Evidence(f"reads {use.what}", where, use.line))
+        return refs, url_reads
 
     def _hooks(self, chain: tuple[str, ...]) -> list[tuple[Hook, list[Finding]]]:
         known = self._hook_findings.get(chain)
@@ -445,10 +453,14 @@ def _prefixed(findings: list[Finding], label: str) -> t.Iterator[Finding]:
         yield Finding(finding.message, finding.file, finding.line, (label, *finding.path))
 
 
-def _template_notes(facts: t.Any, path: tuple[str, ...]) -> t.Iterator[Evidence]:
+def _template_url_reads(facts: t.Any, path: tuple[str, ...]) -> t.Iterator[Evidence]:
     via = "template " + " -> ".join(path)
     for what, line in facts.notes:
-        yield Evidence(f"reads {what}, which the URL determines", facts.name, line, via)
+        yield Evidence(f"reads {what}", facts.name, line, via)
+
+
+def _template_notes(facts: t.Any, path: tuple[str, ...]) -> t.Iterator[Evidence]:
+    via = "template " + " -> ".join(path)
     for line in facts.unknown_deps:
         yield Evidence(
             "extends, includes or imports a template whose name is computed;"

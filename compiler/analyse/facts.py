@@ -406,7 +406,7 @@ class FactsVisitor:
             ref = self.resolve(node.value)
             role = reads.role_of(ref.obj) if ref is not None else None
             if role is not None and role[0] == "session":
-                self.read(node, "session (writes it)", effect=True)
+                self.read(node, reads.SESSION_WRITE, effect=True)
             else:
                 self.eval(node.value)
             self.eval(node.slice)
@@ -486,7 +486,10 @@ class FactsVisitor:
                     self._add(Use("note", node.lineno, what=f"request.{node.attr}"), None)
                 return None
             if kind == "session":
-                self.read(node, "session", effect=node.attr in _SESSION_WRITES)
+                if node.attr in _SESSION_WRITES:
+                    self.read(node, reads.SESSION_WRITE, effect=True)
+                else:
+                    self.read(node, "session")
                 return None
             if kind == "g":
                 if node.attr in {"get", "pop", "setdefault", "__contains__"}:
@@ -519,7 +522,7 @@ class FactsVisitor:
             return
         known = reads.known_reader(ref.dotted) if ref.dotted else None
         if known is not None:
-            self.read(node, known, effect="writes it" in known)
+            self.read(node, known, effect=reads.is_write(known))
             return
         if obj is MISSING:
             return
@@ -739,7 +742,7 @@ class FactsVisitor:
         kind, name = role
         args = node.args
         if kind == "flash":
-            self.read(node, "session (flash() writes it)", effect=True)
+            self.read(node, reads.FLASH_WRITE, effect=True)
         elif kind == "get_flashed_messages":
             self.read(node, "flashed messages (session)")
         elif kind in {"render", "render_string", "template_attribute"}:

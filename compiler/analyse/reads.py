@@ -54,16 +54,21 @@ _CURRENT_USER = "current_user (Flask-Login loads it from the session)"
 _LOGIN_REQUIRED = "the session, in Flask-Login's login_required"
 _FLASK_FORM = "the form and the session, in a Flask-WTF FlaskForm"
 
+#: A write to the visitor's session, and a call of ``flash()``: named in full in a
+#: reason (see :func:`reason`), as the render-time observer names them.
+SESSION_WRITE = "writes the session"
+FLASH_WRITE = "calls flash(), which writes the session"
+
 #: Third-party names bound to the request, by the dotted name they are
-#: imported from -> what they read.
+#: imported from -> what they read (or, for a write, what they do).
 KNOWN_READERS: dict[str, str] = {
     "flask_login.current_user": _CURRENT_USER,
     "flask_login.utils.current_user": _CURRENT_USER,
     "flask_login.login_required": _LOGIN_REQUIRED,
     "flask_login.utils.login_required": _LOGIN_REQUIRED,
     "flask_login.fresh_login_required": "the session, in Flask-Login's fresh_login_required",
-    "flask_login.login_user": "the session (Flask-Login's login_user writes it)",
-    "flask_login.logout_user": "the session (Flask-Login's logout_user writes it)",
+    "flask_login.login_user": "calls Flask-Login's login_user, which writes the session",
+    "flask_login.logout_user": "calls Flask-Login's logout_user, which writes the session",
     "flask_wtf.csrf.generate_csrf": "the session, in Flask-WTF's generate_csrf",
     "flask_wtf.csrf.validate_csrf": "the form and the session, in Flask-WTF's validate_csrf",
     "flask_wtf.FlaskForm": _FLASK_FORM,
@@ -87,6 +92,17 @@ OPAQUE_BUILTINS: dict[str, str] = {
     "compile": "compile()",
     "__import__": "__import__()",
 }
+
+
+def is_write(what: str) -> bool:
+    """Whether ``what`` (of a read) changes the session: a side effect no file can have."""
+    return what.startswith(("writes ", "calls "))
+
+
+def reason(what: str) -> str:
+    """The reason a use of request-bound state gives: ``reads request.args``, or a
+    write as it is named (``writes the session``)."""
+    return what if is_write(what) else f"reads {what}"
 
 
 def request_attribute_read(attr: str) -> str | None:

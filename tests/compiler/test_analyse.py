@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
 import pytest
 from test_build_support import VISITORS
 from test_build_support import get_as
@@ -16,6 +17,7 @@ from sitec.compiler.analyse import AppAnalysis
 from sitec.compiler.analyse import analyse_app
 from sitec.compiler.model import Evidence
 from sitec.compiler.model import RouteAnalysis
+from sitec.compiler.report import explain_routes
 
 APP = Path(__file__).resolve().parents[1] / "apps" / "analyse_basic"
 
@@ -68,14 +70,32 @@ def test_static_folder_endpoint_is_static_without_reasons(analysis: AppAnalysis)
     assert static.reasons == []
 
 
-def test_url_determined_reads_stay_static_with_notes(analysis: AppAnalysis) -> None:
+def test_url_determined_reads_stay_static_and_are_listed_apart(analysis: AppAnalysis) -> None:
     index = route(analysis, "index")
     assert index.decision == "static"
     assert index.reasons == []
     assert index.templates == ("index.html", "base.html")
-    messages = {(n.message, n.where()) for n in index.notes}
-    assert ("reads request.path, which the URL determines", "app.py:23") in messages
-    assert ("reads request.path, which the URL determines", "base.html:3") in messages
+    assert index.notes == []
+    reads = {(n.message, n.where()) for n in index.url_reads}
+    assert ("reads request.path", f"app.py:{line_of('app.py', 'here')}") in reads
+    assert ("reads request.path", "base.html:3") in reads
+
+
+def test_the_explanation_lists_each_url_determined_read_once(analysis: AppAnalysis) -> None:
+    """A base template's ``request.path`` is one line after the routes, naming the routes
+    that render it, not a note under each of them."""
+    lines: list[str] = []
+    explain_routes(analysis.routes, lambda text: lines.append(click.unstyle(text)))
+    on_base = [r.endpoint for r in analysis.routes if "base.html" in r.templates]
+    assert len(on_base) > 3
+    heading = lines.index(
+        "The URL alone decides these reads of the request: they make no page dynamic."
+    )
+    assert not [line for line in lines[:heading] if "request.path" in line]
+    assert f"    reads request.path at base.html:3 ({len(on_base)} routes)" in lines[heading:]
+    view = [line for line in lines[heading:] if line.startswith("    reads request.path at app.py")]
+    assert view == [f"    reads request.path at app.py:{line_of('app.py', 'here')} (index)"]
+    assert "static  /static/<path:filename>  -> static files" in lines
 
 
 def test_template_name_from_module_constant(analysis: AppAnalysis) -> None:
@@ -93,7 +113,7 @@ def test_request_args_in_view(analysis: AppAnalysis) -> None:
 
 def test_post_only_route_is_dynamic(analysis: AppAnalysis) -> None:
     reason = only_reason(analysis, "contact")
-    assert reason.message == "accepts only POST"
+    assert reason.message == "accepts only POST, and a file can only answer GET"
     assert reason.where() == f"app.py:{line_of('app.py', 'contact')}"
 
 

@@ -37,7 +37,7 @@ def reasons(analysis: AppAnalysis, endpoint: str) -> list[tuple[str, str, str | 
     return [(r.message, r.where(), r.via) for r in found.reasons]
 
 
-FLASH = ("reads session (flash() writes it)", at("flash"), "before_request prepare -> notify")
+FLASH = ("calls flash(), which writes the session", at("flash"), "before_request prepare -> notify")
 
 
 def test_side_effect_in_a_hook_counts_even_when_its_value_goes_to_g(
@@ -47,6 +47,12 @@ def test_side_effect_in_a_hook_counts_even_when_its_value_goes_to_g(
     for found in analysis.routes:
         if found.endpoint != "static":
             assert FLASH in reasons(analysis, found.endpoint)
+
+
+def test_a_session_write_is_named_a_write(analysis: AppAnalysis) -> None:
+    found = reasons(analysis, "remember")
+    assert ("writes the session", at("session_set"), "view remember") in found
+    assert ("writes the session", at("session_pop"), "view remember") in found
 
 
 def test_known_third_party_proxy(analysis: AppAnalysis) -> None:

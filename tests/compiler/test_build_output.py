@@ -346,6 +346,12 @@ def test_the_summary_counts_pages_static_files_and_the_404_page_apart(output) ->
     assert f"pre-rendered ({sum(pages)} B), 2 static files copied ({sum(copied)} B)" in (
         process.stdout
     )
+    # The table's rows of static folders say so too, not "static" beside "static".
+    rows = {line.split()[0]: line.split()[2:] for line in process.stdout.splitlines()[1:3]}
+    assert rows.keys() == {"static", "shop.static"}
+    for row in rows.values():
+        assert row[:3] == ["static", "files", "1"]
+        assert " ".join(row).endswith(" the static folder's files, copied as they are")
     # Without a 404 handler there is no 404 page, and the summary says so.
     (output.project_root / "output_app.py").write_text(
         (output.project_root / "output_app.py")

@@ -20,7 +20,7 @@ PAGE_TEMPLATE = "page.html"
 
 @app.route("/")
 def index():
-    return render_template("index.html", here=request.path)
+    return render_template("index.html", here=request.path)  # L:here
 
 
 @app.route("/posts/<slug>/")

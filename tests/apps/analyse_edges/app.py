@@ -6,6 +6,7 @@ from flask import Flask
 from flask import flash
 from flask import g
 from flask import request
+from flask import session
 from flask.views import View
 from flask_login import current_user
 from flask_login import login_required
@@ -46,6 +47,12 @@ def chained_g():
 @app.route("/plugin/<name>")
 def plugin(name):
     return importlib.import_module(name).render()  # L:import_module
+
+
+@app.route("/remember")
+def remember():
+    session["seen"] = True  # L:session_set
+    return {"cart": session.pop("cart", None)}  # L:session_pop
 
 
 class Dashboard(View):
