@@ -232,13 +232,12 @@ def _check_route(route: t.Any, where: str) -> None:
         f"{where}.methods",
         "must be a list of strings",
     )
-    if "dynamic_methods" in route:
-        _require(
-            isinstance(route["dynamic_methods"], list)
-            and set(route["dynamic_methods"]) <= set(methods),
-            f"{where}.dynamic_methods",
-            "must be a list of the rule's methods",
-        )
+    _require(
+        isinstance(route.get("dynamic_methods"), list)
+        and set(route["dynamic_methods"]) <= set(methods),
+        f"{where}.dynamic_methods",
+        "must be a list of the rule's methods",
+    )
     decision = route.get("decision")
     _require(decision in ("static", "dynamic"), f"{where}.decision", "must be static or dynamic")
     _require(

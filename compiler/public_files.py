@@ -28,10 +28,10 @@ from werkzeug.utils import send_file
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response
 
-from .emit.plan import FILE_METHODS
 from .emit.plan import DeployPlan
 from .emit.plan import ServedFile
 from .emit.plan import plan_deploy
+from .manifest import FILE_METHODS
 from .manifest import MANIFEST_NAME
 from .manifest import load_manifest
 from .output import PUBLIC

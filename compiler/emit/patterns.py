@@ -8,8 +8,9 @@ path segment", any other becomes "anything". That keeps the patterns in the subs
 nginx's PCRE, Caddy's RE2 and Netlify's placeholders share, whatever regex a custom
 converter uses.
 
-A rule that matches on the host (``subdomain=``, ``host=``) cannot be told apart by a
-path: :func:`rule_pattern` returns an :class:`Inexpressible` saying so.
+A rule of a subdomain answers on another host than the site's: :func:`rule_pattern`
+returns an :class:`Inexpressible` saying so, and the site's host configs leave its paths
+alone. Under ``host_matching`` a path cannot tell the rules apart at all.
 """
 
 from __future__ import annotations
@@ -45,13 +46,19 @@ class Inexpressible:
     """Why no path pattern can stand for a rule."""
 
     reason: str
+    #: The rule answers on another host or subdomain than the site's: its paths are
+    #: not the site's paths, so the site's host config leaves them out.
+    other_host: bool = False
 
 
 def rule_pattern(rule: Rule) -> PathPattern | Inexpressible:
     """The pattern of ``rule`` (bound to a map), or why it has none."""
-    if rule.host or rule.subdomain or (rule.map is not None and rule.map.host_matching):
-        where = f"host {rule.host!r}" if rule.host else f"subdomain {rule.subdomain!r}"
-        return Inexpressible(f"it matches on the {where}, and the host configs route by path only")
+    if rule.map is not None and rule.map.host_matching:
+        return Inexpressible(
+            f"it matches on the host {rule.host!r}, and the host configs route by path only"
+        )
+    if rule.subdomain:
+        return Inexpressible(f"it answers only on the subdomain {rule.subdomain!r}", True)
     trace = rule._trace  # (is_variable, text) pairs: the domain part, "|", then the path
     path_trace = trace[trace.index((False, "|")) + 1 :]
     pieces: list[str | Wildcard] = []

@@ -4,12 +4,18 @@ Every target (nginx, Caddy, Netlify, the WSGI server's file serving) renders the
 plan, so they answer alike:
 
 1. a request other than GET or HEAD goes to the app (it answers 405, or the form post);
+   a site needs the app when a rule is dynamic or takes methods a file cannot answer
+   (the manifest's ``dynamic_methods``);
 2. a file URL gets its file, with the headers the build recorded for it;
 3. a redirect URL gets its redirect: those the build recorded, and the trailing-slash
    redirects the runtime makes (``/a`` -> ``/a/``), checked against the app's URL map;
 4. a path some dynamic rule could match goes to the app (:mod:`.patterns`);
 5. anything else gets the 404 page, unless a rule has no pattern or there is no 404 page:
    then the app answers it, so no URL gets a wrong answer from a file.
+
+A rule of a subdomain answers on another host, which these configs do not serve: its
+paths are not the site's, so they neither go to the app nor turn off the 404 page; the
+build reports it (``host-config``).
 
 Paths in the plan are decoded request paths with the site prefix (``/docs/café/``), as
 hosts match them.
@@ -34,8 +40,6 @@ from .patterns import Inexpressible
 from .patterns import PathPattern
 from .patterns import rule_pattern
 
-#: Methods a file answers; every other one goes to the app.
-FILE_METHODS = frozenset({"GET", "HEAD"})
 #: The type of a 404 page whose headers an older manifest did not record.
 DEFAULT_NOT_FOUND_HEADERS = {"Content-Type": "text/html; charset=utf-8"}
 
@@ -74,6 +78,8 @@ class AppRoute:
     #: ``None`` when no path pattern can stand for the rule; ``problem`` says why.
     pattern: PathPattern | None
     problem: str | None = None
+    #: The rule answers on another host (a subdomain): none of the site's paths are its.
+    other_host: bool = False
 
 
 @dataclass
@@ -90,26 +96,36 @@ class DeployPlan:
 
     @property
     def needs_app(self) -> bool:
-        """Whether any URL needs the WSGI server; if not, the static half is the site."""
-        return bool(self.app_routes) or self.other_methods
+        """Whether any URL of the site's host needs the WSGI server; if not, the static
+        half is the site."""
+        return any(not r.other_host for r in self.app_routes) or self.other_methods
 
     @property
     def fallback_to_app(self) -> bool:
-        """Whether paths no file or pattern claims go to the app instead of the 404 page."""
+        """Whether paths no file or pattern claims go to the app instead of the 404 page:
+        when there is no 404 page, or a rule of the site's host has no pattern."""
         if not self.needs_app:
             return False
-        return self.not_found is None or any(r.pattern is None for r in self.app_routes)
+        unrouted = any(r.pattern is None and not r.other_host for r in self.app_routes)
+        return self.not_found is None or unrouted
 
     def problems(self) -> list[str]:
         """Rules the host configs cannot route, each with what to do."""
-        return [
-            f"{route.endpoint} ({route.rule}) cannot be routed by the host configs:"
-            f" {route.problem}. Every URL no file or other rule claims is sent to the WSGI"
-            " server, which answers it; serve that host name from the WSGI server alone"
-            " (SITEC_SERVE_PUBLIC=1) if it is not this site's."
-            for route in self.app_routes
-            if route.problem is not None
-        ]
+        return [_problem(route) for route in self.app_routes if route.problem is not None]
+
+
+def _problem(route: AppRoute) -> str:
+    if route.other_host:
+        return (
+            f"{route.endpoint} ({route.rule}): {route.problem}, which the host configs"
+            " do not serve (they serve the site's own host). Send that host name to the"
+            " WSGI server, which answers it as the runtime does."
+        )
+    return (
+        f"{route.endpoint} ({route.rule}) cannot be routed by the host configs:"
+        f" {route.problem}. Every URL no file or other rule claims is sent to the WSGI"
+        " server, which answers it."
+    )
 
 
 def plan_deploy(manifest: t.Mapping[str, t.Any], url_map: Map | None = None) -> DeployPlan:
@@ -135,7 +151,7 @@ def plan_deploy(manifest: t.Mapping[str, t.Any], url_map: Map | None = None) -> 
                     route["endpoint"],
                 )
             )
-        if set(route["methods"]) - FILE_METHODS - {"OPTIONS"}:
+        if route["decision"] == "static" and set(route["dynamic_methods"]) - {"OPTIONS"}:
             plan.other_methods = True
         if route["decision"] == "dynamic":
             plan.app_routes.append(_app_route(route, rules.get((route["endpoint"], route["rule"]))))
@@ -161,7 +177,9 @@ def _app_route(route: t.Mapping[str, t.Any], rule: Rule | None) -> AppRoute:
         pattern = rule_pattern(rule)
     methods = tuple(route["methods"])
     if isinstance(pattern, Inexpressible):
-        return AppRoute(route["endpoint"], route["rule"], methods, None, pattern.reason)
+        return AppRoute(
+            route["endpoint"], route["rule"], methods, None, pattern.reason, pattern.other_host
+        )
     return AppRoute(route["endpoint"], route["rule"], methods, pattern)
 
 

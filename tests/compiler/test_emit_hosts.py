@@ -139,6 +139,38 @@ def test_the_bundle_finds_its_project_after_a_move(build_project, tmp_path: Path
         assert fetch(port, "GET", "/search?q=outside").body == b"results for outside"
 
 
+@pytest.mark.parametrize("host", ["nginx", "caddy"])
+def test_a_subdomain_rule_leaves_the_sites_own_paths_to_the_site(
+    build_project, tmp_path: Path, host: str
+) -> None:
+    """``build_hosts`` has an API blueprint on api.example.com: the host config of
+    example.com serves the site's files and its own 404 for unknown paths, and sends
+    nothing to the WSGI server (none runs here: a proxied request would get a 502)."""
+    project = build_project("build_hosts")
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + '\n[tool.sitec.problems]\nbad-status = "warn"\n')
+    port = free_port()
+    settings = dataclasses.replace(
+        settings_for(project),
+        deploy=DeploySettings(listen=f"127.0.0.1:{port}", upstream=f"127.0.0.1:{free_port()}"),
+    )
+    result = build(settings)
+    assert result.committed, report_of(result)
+    host_config = [p.message for p in result.problems if p.kind == "host-config"]
+    assert [m.split(":")[0] for m in host_config] == [
+        "api.api_index (/)",
+        "api.static (/api_static/<path",
+    ]
+    start = nginx if host == "nginx" else caddy
+    with start(settings.output, port, tmp_path):
+        home = fetch(port, "GET", "/", {"Host": "example.com"})
+        assert home.status == 200
+        assert home.body == (settings.output / "public/index.html").read_bytes()
+        assert fetch(port, "GET", "/posts/world/", {"Host": "example.com"}).status == 200
+        for path in ("/no/such/page/", "/api_static/api.css", "/drafts/secret/"):
+            assert fetch(port, "GET", path, {"Host": "example.com"}).status == 404, path
+
+
 def _file_entries(manifest: dict[str, t.Any]) -> list[dict[str, t.Any]]:
     return [entry for route in manifest["routes"] for entry in route["urls"]]
 

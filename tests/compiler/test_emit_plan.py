@@ -38,10 +38,12 @@ def manifest(*routes: dict[str, t.Any], base_url: str = "/", **extra: t.Any) -> 
 
 def route(endpoint: str, rule: str, urls=(), decision="static", methods=("GET", "HEAD")):
     reasons = [{"message": "reads request.args"}] if decision == "dynamic" else []
+    dynamic = set(methods) if decision == "dynamic" else set(methods) - {"GET", "HEAD"}
     return {
         "endpoint": endpoint,
         "rule": rule,
         "methods": list(methods),
+        "dynamic_methods": sorted(dynamic),
         "decision": decision,
         "reasons": reasons,
         "urls": [
@@ -61,18 +63,28 @@ def test_a_plan_from_the_manifest_alone() -> None:
         not_found="404.html",
     )
     plan = plan_deploy(data)
+    assert not plan.other_methods  # only dynamic rules take POST
+    data["routes"].append(
+        route("form", "/form/", [("/form/", "form/index.html")], methods=("GET", "HEAD", "POST"))
+    )
+    plan = plan_deploy(data)
     assert [(f.path, f.file) for f in plan.files] == [
         ("/docs/about", "about.html"),
+        ("/docs/form/", "form/index.html"),
         ("/docs/posts/café/", "posts/café/index.html"),
     ]
     assert [(r.path, r.location, r.status) for r in plan.redirects] == [
         ("/docs", "/docs/", 308),
+        ("/docs/form", "/docs/form/", 308),
         ("/docs/posts/café", "/docs/posts/caf%C3%A9/", 308),
     ]
     regexes = [to_regex(r.pattern, plan.prefix) for r in plan.app_routes]
     # The converter this process does not know is read as "anything".
     assert regexes == ["^/docs/posts/[^/]*/edit$", "^/docs/wiki/.*$"]
     assert plan.needs_app and plan.other_methods and not plan.fallback_to_app
+    # Static pages alone need the app when one takes a POST.
+    static = [r for r in data["routes"] if r["decision"] == "static"]
+    assert plan_deploy(data | {"routes": static}).needs_app
     assert plan.not_found is not None and plan.not_found.headers == HTML
 
 
@@ -107,19 +119,42 @@ def test_host_patterns_cover_the_rule(rule: str, example: str, regex: str, netli
         assert re.match(regex, path), (rule, path)
 
 
-def test_a_subdomain_rule_is_reported_and_sends_everything_else_to_the_app() -> None:
-    app = Flask(__name__)
+def test_a_subdomain_rule_is_reported_and_leaves_the_sites_paths_alone() -> None:
+    """The API on api.example.org is not the site's host: its ``/`` and ``/v1/<x>`` must
+    not send the site's unknown paths to the app, which would answer them with its own
+    404 instead of the site's 404 page."""
+    app = Flask(__name__, subdomain_matching=True)
     app.config["SERVER_NAME"] = "example.org"
     app.add_url_rule("/", "api_index", lambda: "api", subdomain="api")
-    data = manifest(route("api_index", "/", decision="dynamic"), not_found="404.html")
-    plan = plan_deploy(data, app.url_map)
-    [problem] = plan.problems()
-    assert "subdomain 'api'" in problem and "WSGI server" in problem
-    assert plan.fallback_to_app
-    text = nginx.render_nginx(plan, DeploySettings(), "/srv/site/public", None)
-    assert text.rstrip().endswith(
-        "location / {\n        proxy_pass http://127.0.0.1:8000;\n    }\n}"
+    app.add_url_rule("/v1/<name>", "api_item", lambda name: name, subdomain="api")
+    app.add_url_rule("/search", "search", lambda: "results")
+    data = manifest(
+        route("index", "/", [("/", "index.html")]),
+        route("api_index", "/", decision="dynamic"),
+        route("api_item", "/v1/<name>", decision="dynamic"),
+        not_found="404.html",
     )
+    plan = plan_deploy(data, app.url_map)
+    problems = plan.problems()
+    assert len(problems) == 2
+    assert problems[0] == (
+        "api_index (/): it answers only on the subdomain 'api', which the host configs do"
+        " not serve (they serve the site's own host). Send that host name to the WSGI"
+        " server, which answers it as the runtime does."
+    )
+    assert not plan.needs_app and not plan.fallback_to_app
+    text = nginx.render_nginx(plan, DeploySettings(), "/srv/site/public", None)
+    assert "proxy_pass" not in text
+    assert text.rstrip().endswith("location / {\n        return 404;\n    }\n}")
+    caddyfile = caddy.render_caddy(plan, DeploySettings(), "/srv/site/public")
+    assert "reverse_proxy" not in caddyfile and "handle_errors" in caddyfile
+
+    # With a dynamic rule of its own host the site needs the app, still only for its
+    # own paths.
+    data["routes"].append(route("search", "/search", decision="dynamic"))
+    plan = plan_deploy(data, app.url_map)
+    assert plan.needs_app and not plan.fallback_to_app
+    assert [r.endpoint for r in plan.app_routes if r.pattern is not None] == ["search"]
 
 
 @pytest.mark.parametrize(

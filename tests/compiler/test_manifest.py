@@ -198,6 +198,8 @@ def _broken(change: t.Callable[[dict[str, t.Any]], None]) -> dict[str, t.Any]:
         (lambda d: d["routes"][0].update(decision="maybe"), "decision: must be static or dynamic"),
         (lambda d: d["routes"][0].update(methods="GET"), "methods: must be a list of strings"),
         (lambda d: d["routes"][1].update(override="static"), "override: must be null or the"),
+        (lambda d: d["routes"][0].pop("dynamic_methods"), "dynamic_methods: must be a list"),
+        (lambda d: d["routes"][0].update(dynamic_methods=["PUT"]), "of the rule's methods"),
         (lambda d: d["routes"][1].update(reasons=[]), "blog.search /search).reasons: a dynamic"),
         (lambda d: d["routes"][1]["reasons"][0].pop("message"), "message: must be a string"),
         (lambda d: d["routes"][1]["reasons"][0].update(line="42"), "line: must be int"),
