@@ -24,6 +24,7 @@ from .discover import SiteMap
 from .discover import is_static_folder_endpoint
 from .discover import seed_urls
 from .emit import emit_bundle
+from .fingerprint import long_lived
 from .load import load_app
 from .manifest import build_manifest
 from .model import Evidence
@@ -505,13 +506,19 @@ def _copy_static_folders(
     result: BuildResult,
 ) -> list[_StaticFolder]:
     """Copy the folders whose route is still static, each file with the headers the app
-    answered it with; the folders copied."""
-    headers = {page.url: page.headers for page in kept}
+    answered it with (a fingerprinted file with long-lived caching); the folders copied."""
+    answered = {page.url: page.headers for page in kept}
+    pattern = result.settings.deploy.fingerprint
+
+    def headers(url: str) -> list[tuple[str, str]] | None:
+        found = answered.get(url)
+        return None if found is None else long_lived(url, found, pattern)
+
     copied_folders = []
     for folder in folders:
         if folder.route.decision != "static":
             continue  # a file's request read the request: the WSGI server serves them
-        copied = output.copy_tree(folder.source, folder.prefix, headers=headers.get)
+        copied = output.copy_tree(folder.source, folder.prefix, headers=headers)
         route = folder.route
         result.files.setdefault((route.endpoint, route.rule), []).extend(copied.files)
         result.skipped_static.extend(

@@ -1,4 +1,4 @@
-"""Build settings: ``[tool.sitec]`` in ``pyproject.toml``, overridden by command-line flags.
+r"""Build settings: ``[tool.sitec]`` in ``pyproject.toml``, overridden by command-line flags.
 
 ::
 
@@ -22,6 +22,9 @@
     upstream = "127.0.0.1:8000"        # where the WSGI server listens (or "unix:/path")
     public-root = "/srv/site/public"   # OUT/public on the server (default: where it is built)
     app-origin = "https://app.example.org"  # the WSGI server's URL, for Netlify's proxies
+    fingerprint = "[.][0-9a-f]{8,}[.]"  # a regex: static files whose name it finds get a year
+                                       # of immutable caching ("" for none; the default is
+                                       # in sitec.compiler.fingerprint)
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from urllib.parse import urlsplit
 
 from sitec.runtime.cli import import_location
 
+from .fingerprint import DEFAULT_PATTERN
 from .model import DEFAULT_POLICIES
 from .model import PROBLEM_KINDS
 from .model import Decision
@@ -111,6 +115,9 @@ class DeploySettings:
     #: Where ``OUT/public`` is on the server; ``None``: where the build wrote it.
     public_root: str | None = None
     app_origin: str | None = None
+    #: A regex that finds a content fingerprint in a static file's name (see
+    #: :mod:`sitec.compiler.fingerprint`); ``""``: no file is fingerprinted.
+    fingerprint: str = DEFAULT_PATTERN
 
     @classmethod
     def from_table(cls, table: dict[str, t.Any], where: str) -> DeploySettings:
@@ -121,6 +128,7 @@ class DeploySettings:
             "upstream": "upstream",
             "public-root": "public_root",
             "app-origin": "app_origin",
+            "fingerprint": "fingerprint",
         }
         unknown = sorted(set(table) - set(keys))
         if unknown:
@@ -132,6 +140,8 @@ class DeploySettings:
             value = table[key]
             if key == "targets":
                 value = tuple(parse_targets(value, where))
+            elif key == "fingerprint":
+                check_pattern(value, f"{where}: deploy.fingerprint")
             elif not isinstance(value, str) or not value.strip() or any(c.isspace() for c in value):
                 raise SettingsError(f"{where}: deploy.{key} must be a string without spaces.")
             values[name] = value
@@ -142,6 +152,16 @@ class DeploySettings:
         if root is not None and not root.startswith("/"):
             raise SettingsError(f"{where}: deploy.public-root must be an absolute path.")
         return cls(**values)
+
+
+def check_pattern(value: t.Any, where: str) -> None:
+    """A ``SettingsError`` unless ``value`` is a regular expression (or ``""``)."""
+    if not isinstance(value, str):
+        raise SettingsError(f"{where} must be a string (a regular expression).")
+    try:
+        re.compile(value)
+    except re.error as e:
+        raise SettingsError(f"{where} is not a regular expression: {e}.") from None
 
 
 def parse_targets(value: t.Any, where: str) -> list[str]:

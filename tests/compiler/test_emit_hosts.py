@@ -28,6 +28,7 @@ from test_build_support import report_of
 from test_build_support import settings_for
 from test_emit_support import Answer
 from test_emit_support import ask_runtime
+from test_emit_support import assert_fingerprinted_files_are_cached_long
 from test_emit_support import caddy
 from test_emit_support import fetch
 from test_emit_support import free_port
@@ -103,6 +104,10 @@ def test_the_host_answers_every_url_as_the_runtime(
             servers.enter_context(start(site.out, site.host_port, tmp_path))
             port = site.host_port
         checked = _compare_every_url(site, port)
+        assert_fingerprinted_files_are_cached_long(
+            lambda url: fetch(port, "GET", site.script_name + url),
+            lambda url: ask_runtime(site.client, "GET", url, site.script_name),
+        )
     assert checked > 60
 
     reached = set((tmp_path / "reached.log").read_text(encoding="utf-8").splitlines())

@@ -22,6 +22,7 @@ from test_build_support import report_of
 from test_build_support import settings_for
 from test_emit_support import Answer
 from test_emit_support import ask_runtime
+from test_emit_support import assert_fingerprinted_files_are_cached_long
 
 from sitec.compiler.build import build
 from sitec.compiler.load import load_app
@@ -201,6 +202,7 @@ def test_netlify_answers_every_url_as_the_runtime(build_project, base_url: str) 
         assert netlify.answer(script + url).header("x-proxied-to") == ORIGIN + script + url
     missing = netlify.answer(script + "/no/such/page/")
     assert (missing.status, missing.body) == (404, runtime("/no/such/page/").body)
+    assert_fingerprinted_files_are_cached_long(lambda url: netlify.answer(script + url), runtime)
 
 
 def test_without_app_origin_netlify_files_are_not_written_when_asked_for(build_project) -> None:

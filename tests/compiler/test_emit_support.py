@@ -190,3 +190,19 @@ def ask_runtime(
         return Answer(response.status_code, found, response.get_data())
     finally:
         response.close()
+
+
+#: A static file of ``deploy_site`` whose name carries a content fingerprint.
+FINGERPRINTED = "/static/app.3f9a2b1c.css"
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def assert_fingerprinted_files_are_cached_long(
+    host: t.Callable[[str], Answer], runtime: t.Callable[[str], Answer]
+) -> None:
+    """Through ``host``, the fingerprinted file is cached for a year, immutable (the app
+    itself does not say so), and another static file gets the app's own caching."""
+    assert host(FINGERPRINTED).header("Cache-Control") == IMMUTABLE
+    assert runtime(FINGERPRINTED).header("Cache-Control") != IMMUTABLE
+    plain = "/static/site.css"
+    assert host(plain).header("Cache-Control") == runtime(plain).header("Cache-Control")
