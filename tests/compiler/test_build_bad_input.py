@@ -15,7 +15,6 @@ from test_build_support import assert_clean_failure
 from test_build_support import line_of
 from test_build_support import report_of
 from test_build_support import run_build
-from test_build_support import run_sitec
 from test_build_support import settings_for
 from test_build_support import tree
 
@@ -62,7 +61,7 @@ def no_file_escaped(root: Path) -> None:
     ],
 )
 def test_an_app_that_fails_to_import_names_the_users_line(
-    project: Path, module: str, mark: str, says: str
+    project: Path, module: str, mark: str, says: str, run_sitec
 ) -> None:
     before = intact(project)
     line = line_of(project / f"{module}.py", mark)
@@ -81,7 +80,7 @@ def test_an_app_that_fails_to_import_names_the_users_line(
     assert tree(project / "_site") == before
 
 
-def test_a_missing_app_says_how_to_name_it(project: Path) -> None:
+def test_a_missing_app_says_how_to_name_it(project: Path, run_sitec) -> None:
     before = intact(project)
     process = run_sitec(["build", "--app", "no_such_module:app"], project)
     assert_clean_failure(process, "Could not import 'no_such_module'")
@@ -92,7 +91,7 @@ def test_a_missing_app_says_how_to_name_it(project: Path) -> None:
 # -- a template syntax error in a static page -----------------------------------------------
 
 
-def test_a_template_syntax_error_in_a_static_page(project: Path) -> None:
+def test_a_template_syntax_error_in_a_static_page(project: Path, run_sitec) -> None:
     before = intact(project)
     result = run_build(project, app="bad_template_app:app")
     assert not result.committed
@@ -111,7 +110,9 @@ def test_a_template_syntax_error_in_a_static_page(project: Path) -> None:
 # -- one bad data file that every page reads ---------------------------------------------
 
 
-def test_one_bad_data_file_is_one_error_listing_the_pages_it_broke(project: Path) -> None:
+def test_one_bad_data_file_is_one_error_listing_the_pages_it_broke(
+    project: Path, run_sitec
+) -> None:
     before = intact(project)
     result = run_build(project, app="bad_data_app:app")
     assert not result.committed
@@ -141,7 +142,7 @@ def test_one_bad_data_file_is_one_error_listing_the_pages_it_broke(project: Path
 # -- URL values that would write outside the output folder ---------------------------------
 
 
-def test_a_path_value_with_dot_dot_is_refused(project: Path) -> None:
+def test_a_path_value_with_dot_dot_is_refused(project: Path, run_sitec) -> None:
     before = intact(project)
     result = run_build(project, app="unsafe_app:app")
     assert not result.committed
@@ -161,7 +162,7 @@ def test_a_path_value_with_dot_dot_is_refused(project: Path) -> None:
     no_file_escaped(project.parent)
 
 
-def test_a_nul_in_a_url_value_is_refused(project: Path) -> None:
+def test_a_nul_in_a_url_value_is_refused(project: Path, run_sitec) -> None:
     before = intact(project)
     result = run_build(project, app="nul_app:app")
     assert not result.committed
@@ -179,7 +180,7 @@ def test_a_nul_in_a_url_value_is_refused(project: Path) -> None:
 # -- an output folder that cannot be written -----------------------------------------------
 
 
-def test_an_output_folder_under_a_regular_file(project: Path) -> None:
+def test_an_output_folder_under_a_regular_file(project: Path, run_sitec) -> None:
     before = intact(project)
     blocker = project / "blocker.txt"
     blocker.write_text("a file, not a folder")
@@ -195,7 +196,7 @@ def test_an_output_folder_under_a_regular_file(project: Path) -> None:
     assert tree(project / "_site") == before
 
 
-def test_an_output_that_is_a_regular_file(project: Path) -> None:
+def test_an_output_that_is_a_regular_file(project: Path, run_sitec) -> None:
     blocker = project / "blocker.txt"
     blocker.write_text("keep me")
     process = run_sitec(["build", "--app", "intact_app:app", "-o", str(blocker)], project)
@@ -215,7 +216,9 @@ def test_an_output_that_is_a_regular_file(project: Path) -> None:
         ("\n[tool.sitec.routes]\nindex = 'cached'\n", ("routes.'index' must be",)),
     ],
 )
-def test_a_bad_tool_sitec_table(project: Path, extra: str, needles: tuple[str, ...]) -> None:
+def test_a_bad_tool_sitec_table(
+    project: Path, extra: str, needles: tuple[str, ...], run_sitec
+) -> None:
     before = intact(project)
     pyproject = project / "pyproject.toml"
     text = pyproject.read_text()
@@ -234,7 +237,7 @@ def test_a_bad_tool_sitec_table(project: Path, extra: str, needles: tuple[str, .
     assert tree(project / "_site") == before
 
 
-def test_a_route_override_naming_no_endpoint(project: Path) -> None:
+def test_a_route_override_naming_no_endpoint(project: Path, run_sitec) -> None:
     """A typo in [tool.sitec.routes] would leave the route decided by analysis alone."""
     before = intact(project)
     pyproject = project / "pyproject.toml"
@@ -251,7 +254,9 @@ def test_a_route_override_naming_no_endpoint(project: Path) -> None:
     assert tree(project / "_site") == before
 
 
-def test_a_folder_a_build_did_not_make_is_refused_before_anything_runs(project: Path) -> None:
+def test_a_folder_a_build_did_not_make_is_refused_before_anything_runs(
+    project: Path, run_sitec
+) -> None:
     """The default app of the fixture fails to import: the folder check comes first."""
     foreign = project / "notes"
     foreign.mkdir()
@@ -265,7 +270,7 @@ def test_a_folder_a_build_did_not_make_is_refused_before_anything_runs(project: 
     assert (foreign / "todo.txt").read_text() == "mine"
 
 
-def test_a_base_url_that_is_not_a_path(project: Path) -> None:
+def test_a_base_url_that_is_not_a_path(project: Path, run_sitec) -> None:
     before = intact(project)
     process = run_sitec(["build", "--app", "intact_app:app", "--base-url", "docs/../x"], project)
     assert_clean_failure(process, "Error: ", "base-url")
@@ -301,7 +306,7 @@ def test_an_interruption_while_writing_leaves_the_previous_output(
     assert sorted(p.name for p in project.iterdir() if p.name.startswith("._site")) == []
 
 
-def test_a_good_build_replaces_the_previous_one(project: Path) -> None:
+def test_a_good_build_replaces_the_previous_one(project: Path, run_sitec) -> None:
     intact(project)
     (project / "intact_app.py").write_text(
         (project / "intact_app.py").read_text().replace("the previous build", "the next build")

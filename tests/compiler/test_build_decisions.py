@@ -19,7 +19,6 @@ from test_build_support import line_of
 from test_build_support import manifest_of
 from test_build_support import report_of
 from test_build_support import route_of
-from test_build_support import run_sitec
 from test_build_support import settings_for
 from test_build_support import tree
 from test_build_support import written_urls
@@ -183,7 +182,7 @@ def test_overrides_are_shown_in_the_report_and_the_manifest(decisions) -> None:
     assert "overridden: reads request.headers" in report
 
 
-def test_the_cli_builds_the_same_decisions(build_project) -> None:
+def test_the_cli_builds_the_same_decisions(build_project, run_sitec) -> None:
     project = build_project("build_decisions")
     process = run_sitec(["build", "--explain"], project)
     assert process.returncode == 0, process.stdout + process.stderr
@@ -267,6 +266,7 @@ def test_a_read_the_analysis_cannot_see_is_caught_while_rendering(build_project)
 
 def test_strict_fails_on_a_render_time_read_and_keeps_the_previous_output(
     build_project,
+    run_sitec,
 ) -> None:
     project = build_project("build_outside", "project")
     assert build(settings_for(project)).committed
@@ -316,7 +316,9 @@ def test_forced_static_stays_a_warning_under_strict(build_project) -> None:
     assert [(p.endpoint, result.policy_of(p)) for p in result.problems] == [("campaign", "warn")]
 
 
-def test_forcing_static_a_page_that_reads_a_cookie_writes_it_and_says_so(build_project) -> None:
+def test_forcing_static_a_page_that_reads_a_cookie_writes_it_and_says_so(
+    build_project, run_sitec
+) -> None:
     """Forced in [tool.sitec.routes]; the warning is true: visitors with the cookie get
     another page from the runtime than the file."""
     project = build_project("build_outside", "project")

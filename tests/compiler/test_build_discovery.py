@@ -16,7 +16,6 @@ from test_build_support import manifest_of
 from test_build_support import report_of
 from test_build_support import route_of
 from test_build_support import run_build
-from test_build_support import run_sitec
 from test_build_support import settings_for
 from test_build_support import tree
 from test_build_support import written_urls
@@ -97,7 +96,9 @@ def test_each_url_is_found_by_the_source_the_fixture_means(build_project) -> Non
     assert seeds["/tags/generated-a/"][1] == generator
 
 
-def test_a_static_endpoint_without_urls_fails_the_build_by_default(build_project) -> None:
+def test_a_static_endpoint_without_urls_fails_the_build_by_default(
+    build_project, run_sitec
+) -> None:
     project = build_project("build_discovery")
     result = run_build(project)
     assert not result.committed
@@ -112,7 +113,7 @@ def test_a_static_endpoint_without_urls_fails_the_build_by_default(build_project
     assert not (project / "_site").exists()
 
 
-def test_the_warn_policy_lets_a_build_without_urls_pass(build_project) -> None:
+def test_the_warn_policy_lets_a_build_without_urls_pass(build_project, run_sitec) -> None:
     project = build_project("build_discovery")
     allow_orphans(project)
     result = run_build(project)

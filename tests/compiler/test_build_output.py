@@ -17,7 +17,6 @@ from test_build_support import line_of
 from test_build_support import manifest_of
 from test_build_support import report_of
 from test_build_support import route_of
-from test_build_support import run_sitec
 from test_build_support import run_sitec_on_a_terminal
 from test_build_support import settings_for
 from test_build_support import tree
@@ -304,7 +303,7 @@ def test_the_route_table_counts_each_url_once(build_project) -> None:
     assert counts == sum(len(files) for files in result.files.values())
 
 
-def test_the_cli_writes_the_same_tree_as_the_api(build_project, tmp_path) -> None:
+def test_the_cli_writes_the_same_tree_as_the_api(build_project, tmp_path, run_sitec) -> None:
     project = build_project("build_output")
     assert build(settings_for(project, output=str(tmp_path / "api"))).committed
     process = run_sitec(["build", "-o", str(tmp_path / "cli"), "--jobs", "2"], project)
@@ -313,9 +312,11 @@ def test_the_cli_writes_the_same_tree_as_the_api(build_project, tmp_path) -> Non
     assert _named_out(tmp_path / "cli") == _named_out(tmp_path / "api")
 
 
-def test_the_cli_shows_a_progress_bar_on_a_terminal_only(build_project) -> None:
+def test_the_cli_shows_a_progress_bar_on_a_terminal_only(
+    build_project, run_sitec, sitec_script
+) -> None:
     project = build_project("build_output")
-    code, stdout, terminal = run_sitec_on_a_terminal(["build"], project)
+    code, stdout, terminal = run_sitec_on_a_terminal(sitec_script, ["build"], project)
     assert code == 0, stdout + terminal
     # Redrawn in place (\r) as pages come: the last state is full.
     bars = re.findall(r"rendering pages  \[([#-]+)\]  (\d+)/(\d+)", terminal)
@@ -329,7 +330,7 @@ def test_the_cli_shows_a_progress_bar_on_a_terminal_only(build_project) -> None:
     assert process.stderr == ""
 
 
-def test_the_summary_counts_pages_static_files_and_the_404_page_apart(output) -> None:
+def test_the_summary_counts_pages_static_files_and_the_404_page_apart(output, run_sitec) -> None:
     """Pages a view rendered, files copied from static folders and 404.html are
     different things to a newcomer: each has its own count and size."""
     manifest = manifest_of(output.output)

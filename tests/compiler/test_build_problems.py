@@ -19,7 +19,6 @@ from test_build_support import manifest_of
 from test_build_support import report_of
 from test_build_support import route_of
 from test_build_support import run_build
-from test_build_support import run_sitec
 from test_build_support import settings_for
 from test_build_support import tree
 from test_build_support import written_urls
@@ -80,7 +79,7 @@ def test_the_messages_say_what_went_wrong(build_project) -> None:
     assert "sets a cookie (Set-Cookie: seen)" in problems["not-cacheable"]
 
 
-def test_a_render_error_names_the_users_line_not_our_internals(build_project) -> None:
+def test_a_render_error_names_the_users_line_not_our_internals(build_project, run_sitec) -> None:
     """The design: "no bare traceback of our internals"; the place is the user's line."""
     project = build_project("build_problems")
     [problem] = [p for p in run_build(project).problems if p.kind == "render-error"]
@@ -151,7 +150,7 @@ def test_ignore_hides_the_problems(build_project) -> None:
 
 
 @pytest.mark.parametrize("policy", ["fail", "warn"])
-def test_the_cli_exit_code_follows_the_policies(build_project, policy: str) -> None:
+def test_the_cli_exit_code_follows_the_policies(build_project, policy: str, run_sitec) -> None:
     project = build_project("build_problems")
     if policy == "warn":
         set_policies(project, "warn")
@@ -171,7 +170,7 @@ def test_the_cli_exit_code_follows_the_policies(build_project, policy: str) -> N
         assert (project / "_site/manifest.json").is_file()
 
 
-def test_the_report_names_the_endpoint_and_the_linking_page(build_project) -> None:
+def test_the_report_names_the_endpoint_and_the_linking_page(build_project, run_sitec) -> None:
     project = build_project("build_problems")
     process = run_sitec(["build"], project)
     output = process.stdout

@@ -1,7 +1,8 @@
 """Helpers of the end-to-end ``sitec build`` tests (``test_build_*.py``); no tests here.
 
 The fixture projects live in ``tests/apps/build_*/``; the ``build_project`` fixture of
-``conftest.py`` copies one into ``tmp_path``. Lines are found by ``MARK name`` comments in
+``conftest.py`` copies one into ``tmp_path``; the ``run_sitec`` fixture of
+``tests/conftest.py`` runs the ``sitec`` command. Lines are found by ``MARK name`` comments in
 the fixture files, so editing a fixture does not break line numbers in the tests.
 """
 
@@ -10,12 +11,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import typing as t
 from pathlib import Path
 
 import click
-import pytest
 
 from sitec.compiler.build import BuildResult
 from sitec.compiler.build import build
@@ -24,8 +23,6 @@ from sitec.compiler.paths import recorded_headers
 from sitec.compiler.project import BuildSettings
 from sitec.compiler.project import load_settings
 from sitec.compiler.report import print_build
-
-SITEC = Path(sys.executable).parent / ("sitec.exe" if os.name == "nt" else "sitec")
 
 
 def line_of(path: Path, marker: str) -> int:
@@ -176,33 +173,9 @@ def assert_static_pages_do_not_change(
 # -- the console script -------------------------------------------------------------------
 
 
-def require_sitec() -> Path:
-    """The installed ``sitec`` script; skipped locally when missing, a failure in CI."""
-    if not SITEC.exists():
-        reason = f"the 'sitec' console script is not installed next to {sys.executable}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason}; CI must install the package (pip install -e .)")
-        pytest.skip(f"{reason}; run 'pip install -e .' to test it")
-    return SITEC
-
-
-def run_sitec(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    """``sitec ARGS`` in ``cwd`` as a real process, without the caller's FLASK_* settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
-    env["HOME"] = str(cwd)
-    env["NO_COLOR"] = "1"
-    return subprocess.run(
-        [str(require_sitec()), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
-def run_sitec_on_a_terminal(args: list[str], cwd: Path) -> tuple[int, str, str]:
-    """``sitec ARGS`` with its stderr on a real pseudo-terminal (stdout stays a pipe).
+def run_sitec_on_a_terminal(sitec: Path, args: list[str], cwd: Path) -> tuple[int, str, str]:
+    """``sitec ARGS`` (the ``sitec_script`` fixture) with its stderr on a real
+    pseudo-terminal (stdout stays a pipe).
 
     Returns the exit code, stdout, and what the terminal received.
     """
@@ -212,7 +185,7 @@ def run_sitec_on_a_terminal(args: list[str], cwd: Path) -> tuple[int, str, str]:
     env["HOME"] = str(cwd)
     primary, secondary = pty.openpty()
     process = subprocess.Popen(
-        [str(require_sitec()), *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=secondary
+        [str(sitec), *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=secondary
     )
     os.close(secondary)
     received = b""

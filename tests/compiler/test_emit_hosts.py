@@ -23,6 +23,7 @@ from urllib.parse import urljoin
 from urllib.parse import urlsplit
 
 import pytest
+from servers import free_port
 from test_build_support import manifest_of
 from test_build_support import report_of
 from test_build_support import settings_for
@@ -31,7 +32,6 @@ from test_emit_support import ask_runtime
 from test_emit_support import assert_fingerprinted_files_are_cached_long
 from test_emit_support import caddy
 from test_emit_support import fetch
-from test_emit_support import free_port
 from test_emit_support import gunicorn
 from test_emit_support import nginx
 

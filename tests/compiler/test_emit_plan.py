@@ -8,7 +8,6 @@ import typing as t
 
 import pytest
 from test_build_support import manifest_of
-from test_build_support import run_sitec
 from test_build_support import settings_for
 from werkzeug.routing import BaseConverter
 from werkzeug.routing import Map
@@ -246,7 +245,7 @@ def test_public_files_pass_the_rest_to_the_app(out) -> None:
     assert client.post("/a/").get_data() == b"app POST /a/"
 
 
-def test_target_chooses_the_configs(build_project, tmp_path) -> None:
+def test_target_chooses_the_configs(build_project, tmp_path, run_sitec) -> None:
     project = build_project("deploy_site")
     process = run_sitec(["build", "-o", str(tmp_path / "out"), "--target", "nginx"], project)
     assert process.returncode == 0, process.stdout + process.stderr

@@ -4,7 +4,7 @@ They start the real components on loopback ports, each with its own config and f
 under the test's ``tmp_path``: gunicorn running the generated ``server/wsgi.py``, nginx
 with the generated server block, Caddy with the generated Caddyfile. A missing binary
 skips the test locally and fails it under ``CI=true``. Every process is stopped when the
-``with`` block ends.
+``with`` block ends (:func:`servers.running`, which ``start_server`` is made of too).
 """
 
 from __future__ import annotations
@@ -13,15 +13,14 @@ import contextlib
 import http.client
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
 import typing as t
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from servers import Server
+from servers import running
 
 
 def require_binary(name: str) -> str:
@@ -44,44 +43,6 @@ def require_gunicorn() -> None:
         pytest.skip("gunicorn is not installed (pip install -e '.[test]')")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def running(
-    command: list[str], port: int, log: Path, env: dict[str, str] | None = None
-) -> t.Iterator[subprocess.Popen[bytes]]:
-    """Run ``command`` until the ``with`` block ends; it must listen on ``port``."""
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
-        )
-        try:
-            _wait_for_port(port, process, log)
-            yield process
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"{process.args[0]} exited:\n{log.read_text(errors='replace')}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{process.args[0]} did not listen on {port}:\n{log.read_text()}")
-
-
 def gunicorn(
     out: Path,
     port: int,
@@ -89,7 +50,7 @@ def gunicorn(
     *,
     serve_public: bool = False,
     env: dict[str, str] | None = None,
-) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
+) -> contextlib.AbstractContextManager[Server]:
     """gunicorn serving ``out/server/wsgi.py``, as its docstring says to run it."""
     require_gunicorn()
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "SITEC_"))}
@@ -100,10 +61,10 @@ def gunicorn(
     command = [sys.executable, "-m", "gunicorn", "--chdir", str(out)]
     command += ["--bind", f"127.0.0.1:{port}", "--workers", "1"]
     command += ["--access-logfile", str(folder / "gunicorn-access.log"), "server.wsgi:application"]
-    return running(command, port, folder / "gunicorn.log", env)
+    return running(command, port, env=env, log=folder / "gunicorn.log")
 
 
-def nginx(out: Path, port: int, folder: Path) -> contextlib.AbstractContextManager[t.Any]:
+def nginx(out: Path, port: int, folder: Path) -> contextlib.AbstractContextManager[Server]:
     """nginx with ``out/deploy/nginx.conf`` included in a minimal ``http`` block."""
     binary = require_binary("nginx")
     prefix = folder / "nginx"
@@ -120,10 +81,10 @@ def nginx(out: Path, port: int, folder: Path) -> contextlib.AbstractContextManag
         f"    include {out / 'deploy/nginx.conf'};\n}}\n"
     )
     command = [binary, "-p", str(prefix), "-c", str(prefix / "nginx.conf")]
-    return running([*command, "-g", "daemon off;"], port, folder / "nginx.log")
+    return running([*command, "-g", "daemon off;"], port, log=folder / "nginx.log")
 
 
-def caddy(out: Path, port: int, folder: Path) -> contextlib.AbstractContextManager[t.Any]:
+def caddy(out: Path, port: int, folder: Path) -> contextlib.AbstractContextManager[Server]:
     """Caddy running ``out/deploy/Caddyfile`` as its main config, after global options
     for a test (an ``import`` would re-read the file's escapes: see its header)."""
     binary = require_binary("caddy")
@@ -134,7 +95,7 @@ def caddy(out: Path, port: int, folder: Path) -> contextlib.AbstractContextManag
     config.write_text(options + (out / "deploy/Caddyfile").read_text(encoding="utf-8"))
     env = dict(os.environ, HOME=str(home), XDG_DATA_HOME=str(home), XDG_CONFIG_HOME=str(home))
     command = [binary, "run", "--adapter", "caddyfile", "--config", str(config)]
-    return running(command, port, folder / "caddy.log", env)
+    return running(command, port, env=env, log=folder / "caddy.log")
 
 
 @dataclass

@@ -14,7 +14,6 @@ from test_build_support import assert_clean_failure
 from test_build_support import assert_static_pages_do_not_change
 from test_build_support import build_committed
 from test_build_support import line_of
-from test_build_support import run_sitec
 
 ANALYSIS_ONLY = "From the analysis alone: sitec build also renders every static page"
 
@@ -24,7 +23,7 @@ def outside(build_project):
     return build_project("build_outside", "project")
 
 
-def test_before_any_build_it_says_the_answer_is_the_analysis_alone(outside) -> None:
+def test_before_any_build_it_says_the_answer_is_the_analysis_alone(outside, run_sitec) -> None:
     process = run_sitec(["explain", "themed"], outside)
     assert process.returncode == 0, process.stderr
     assert process.stdout.splitlines() == [
@@ -34,7 +33,7 @@ def test_before_any_build_it_says_the_answer_is_the_analysis_alone(outside) -> N
     ]
 
 
-def test_after_a_build_it_shows_what_the_render_found(outside) -> None:
+def test_after_a_build_it_shows_what_the_render_found(outside, run_sitec) -> None:
     settings, _ = build_committed(outside)
     assert assert_static_pages_do_not_change(settings) == 1
     line = line_of(outside / "outside_app.py", "outside-call")
@@ -51,7 +50,7 @@ def test_after_a_build_it_shows_what_the_render_found(outside) -> None:
         ]
 
 
-def test_a_build_older_than_the_code_is_not_used(outside) -> None:
+def test_a_build_older_than_the_code_is_not_used(outside, run_sitec) -> None:
     settings, _ = build_committed(outside)
     manifest = settings.output / "manifest.json"
     later = manifest.stat().st_mtime + 60
@@ -63,7 +62,9 @@ def test_a_build_older_than_the_code_is_not_used(outside) -> None:
     assert lines[1] == "themed  /themed/  -> static"
 
 
-def test_explain_and_build_agree_where_the_analysis_sees_everything(build_project) -> None:
+def test_explain_and_build_agree_where_the_analysis_sees_everything(
+    build_project, run_sitec
+) -> None:
     project = build_project("build_decisions")
     settings, result = build_committed(project)
     process = run_sitec(["explain"], project)
@@ -83,6 +84,6 @@ def test_explain_and_build_agree_where_the_analysis_sees_everything(build_projec
     assert "because reads session at decisions_auth.py:" in process.stdout
 
 
-def test_a_url_no_route_answers(outside) -> None:
+def test_a_url_no_route_answers(outside, run_sitec) -> None:
     process = run_sitec(["explain", "/no/such/page?x=1"], outside)
     assert_clean_failure(process, "Error: No route has the endpoint or URL '/no/such/page?x=1'")

@@ -13,7 +13,6 @@ import pytest
 from test_build_support import assert_clean_failure
 from test_build_support import manifest_of
 from test_build_support import report_of
-from test_build_support import run_sitec
 from test_build_support import settings_for
 
 from sitec.compiler.build import build
@@ -91,7 +90,7 @@ def test_the_pattern_is_a_setting_and_an_empty_one_turns_it_off(build_project) -
     assert IMMUTABLE not in [headers.get("Cache-Control") for headers in recorded.values()]
 
 
-def test_a_pattern_that_is_not_a_regex_is_a_clear_error(build_project) -> None:
+def test_a_pattern_that_is_not_a_regex_is_a_clear_error(build_project, run_sitec) -> None:
     project = build_project("deploy_site")
     pyproject = project / "pyproject.toml"
     pyproject.write_text(pyproject.read_text() + '\n[tool.sitec.deploy]\nfingerprint = "[0-9"\n')

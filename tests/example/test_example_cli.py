@@ -8,7 +8,6 @@ import json
 import re
 import shutil
 import signal
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,14 +16,6 @@ from .conftest import LEFT_BEHIND
 from .example_support import Build
 from .example_support import PostFile
 from .example_support import run_build
-
-
-def run_sitec(
-    sitec: Path, args: list[str], cwd: Path, env: dict[str, str], **kw
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(sitec), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60, **kw
-    )
 
 
 def get(port: int, path: str) -> tuple[int, str, str]:
@@ -37,8 +28,8 @@ def get(port: int, path: str) -> tuple[int, str, str]:
         conn.close()
 
 
-def test_routes_lists_every_rule_the_build_decided(sitec_script, example_copy, clean_env, build):
-    result = run_sitec(sitec_script, ["routes"], example_copy, clean_env)
+def test_routes_lists_every_rule_the_build_decided(run_sitec, example_copy, build):
+    result = run_sitec(["routes"], example_copy)
     assert result.returncode == 0, result.stderr
     header, _, *rows = result.stdout.splitlines()
     assert header.split() == ["Endpoint", "Methods", "Rule"]
@@ -91,9 +82,9 @@ def test_run_serves_the_example(
     assert re.search(rf'"GET /posts/{newest.slug}/ HTTP/1.1" 200', server.stderr)
 
 
-def test_shell_runs_in_the_example_app(sitec_script, example_copy, clean_env):
+def test_shell_runs_in_the_example_app(run_sitec, example_copy):
     source = "print(app.name)\nprint(app.url_map.bind('x').build('blog.post', {'slug': 'a'}))\n"
-    result = run_sitec(sitec_script, ["shell"], example_copy, clean_env, input=source)
+    result = run_sitec(["shell"], example_copy, input=source)
     assert result.returncode == 0, result.stderr
     # The prompts go to stdout too, since stdin is not a terminal.
     printed = [line.removeprefix(">>> ") for line in result.stdout.splitlines()]
@@ -108,17 +99,17 @@ def own_copy(example_copy: Path, tmp_path: Path) -> Path:
     return project
 
 
-def test_the_sites_own_command_is_a_sitec_command(sitec_script, own_copy, clean_env):
-    result = run_sitec(sitec_script, ["--help"], own_copy, clean_env)
+def test_the_sites_own_command_is_a_sitec_command(run_sitec, own_copy):
+    result = run_sitec(["--help"], own_copy)
     assert result.returncode == 0, result.stderr
     assert re.search(r"^\s+new-post\s+Start a draft post called TITLE", result.stdout, re.M)
     for builtin in ("build", "explain", "routes", "run", "shell"):
         assert re.search(rf"^\s+{builtin}\b", result.stdout, re.M)
 
 
-def test_new_post_writes_a_draft_that_is_not_published(sitec_script, own_copy, clean_env, tmp_path):
+def test_new_post_writes_a_draft_that_is_not_published(run_sitec, own_copy, tmp_path):
     argv = ["new-post", 'Caching, "explained"!', "--tag", "hosting"]
-    result = run_sitec(sitec_script, argv, own_copy, clean_env)
+    result = run_sitec(argv, own_copy)
     assert result.returncode == 0, result.stderr
     draft = own_copy / "content" / "posts" / "caching-explained.md"
     assert f"Wrote {draft}" in result.stdout
@@ -126,7 +117,7 @@ def test_new_post_writes_a_draft_that_is_not_published(sitec_script, own_copy, c
     assert 'title = "Caching, \\"explained\\"!"' in text
     assert 'tags = ["hosting"]' in text and "draft = true" in text
 
-    again = run_sitec(sitec_script, argv, own_copy, clean_env)
+    again = run_sitec(argv, own_copy)
     assert again.returncode == 1
     assert "exists already" in again.stderr
 
@@ -136,13 +127,11 @@ def test_new_post_writes_a_draft_that_is_not_published(sitec_script, own_copy, c
     assert (out / "public" / "posts").is_dir()
 
 
-def test_build_from_the_folder_above_with_an_app_path(
-    sitec_script, own_copy, clean_env, build: Build
-):
+def test_build_from_the_folder_above_with_an_app_path(run_sitec, own_copy, build: Build):
     """``sitec build --app example_site/publication:create_app()`` builds the example's own
     project (its [tool.sitec], its output folder), as building inside it does."""
     app = f"{own_copy.name}/publication:create_app()"
-    result = run_sitec(sitec_script, ["build", "--app", app], own_copy.parent, clean_env)
+    result = run_sitec(["build", "--app", app], own_copy.parent)
     assert result.returncode == 0, result.stdout + result.stderr
     manifest = json.loads((own_copy / "_site" / "manifest.json").read_text(encoding="utf-8"))
     assert decisions(manifest) == decisions(build.manifest)

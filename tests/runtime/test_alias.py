@@ -316,24 +316,16 @@ VERSIONED_APP = """
 
 
 def test_the_sitec_command_loads_an_app_that_reads_the_flask_version(
-    tmp_path: Path, sitec_script: Path
+    tmp_path: Path, run_sitec
 ) -> None:
     (tmp_path / "versioned.py").write_text(textwrap.dedent(VERSIONED_APP))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
 
-    def run_sitec(*args: str) -> str:
-        result = subprocess.run(
-            [str(sitec_script), "--app", "versioned", *args],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+    def sitec_output(*args: str) -> str:
+        result = run_sitec(["--app", "versioned", *args], tmp_path)
         assert result.returncode == 0, result.stderr
         return result.stdout
 
     version = sitec.runtime.FLASK_API_VERSION
-    assert run_sitec("flask-version") == f"running on Flask {version}\n"
-    assert "index" in run_sitec("routes")
-    assert f"Flask {version} (the API of sitec.runtime" in run_sitec("--version")
+    assert sitec_output("flask-version") == f"running on Flask {version}\n"
+    assert "index" in sitec_output("routes")
+    assert f"Flask {version} (the API of sitec.runtime" in sitec_output("--version")
