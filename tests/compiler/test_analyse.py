@@ -1,7 +1,7 @@
 """The analysis of direct cases: methods, reads in the view and the code it
 calls, templates, overrides, blind spots, url_for and template dependencies.
 
-Fixture: ``tests/apps/analyse_basic``. Lines are found by ``# L:name`` markers.
+Fixture: ``tests/apps/analyse_basic``. Lines are found by ``# MARK name`` markers.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import click
 import pytest
 from test_build_support import VISITORS
 from test_build_support import get_as
+from test_build_support import line_of as marked_line
 
 from sitec.compiler.analyse import AppAnalysis
 from sitec.compiler.analyse import analyse_app
@@ -23,10 +24,7 @@ APP = Path(__file__).resolve().parents[1] / "apps" / "analyse_basic"
 
 
 def line_of(file: str, marker: str) -> int:
-    for number, text in enumerate((APP / file).read_text().splitlines(), 1):
-        if f"L:{marker}" in text:
-            return number
-    raise AssertionError(f"no marker {marker} in {file}")
+    return marked_line(APP / file, marker)
 
 
 @pytest.fixture(scope="module")

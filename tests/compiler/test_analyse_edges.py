@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_build_support import line_of
 
 from sitec.compiler.analyse import AppAnalysis
 from sitec.compiler.analyse import analyse_app
@@ -18,10 +19,7 @@ APP = APPS / "analyse_edges"
 
 
 def at(marker: str) -> str:
-    for number, text in enumerate((APP / "app.py").read_text().splitlines(), 1):
-        if f"L:{marker}" in text:
-            return f"app.py:{number}"
-    raise AssertionError(f"no marker {marker}")
+    return f"app.py:{line_of(APP / 'app.py', marker)}"
 
 
 @pytest.fixture(scope="module")

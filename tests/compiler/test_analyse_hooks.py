@@ -1,7 +1,7 @@
 """Indirect request dependence: hooks and ``g``, context processors, decorators,
 a ``current_user``-style proxy, Jinja globals, blueprints and class-based views.
 
-Fixture: ``tests/apps/analyse_hooks``. Lines are found by ``# L:name`` markers.
+Fixture: ``tests/apps/analyse_hooks``. Lines are found by ``# MARK name`` markers.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_build_support import line_of
 
 from sitec.compiler.analyse import AppAnalysis
 from sitec.compiler.analyse import analyse_app
@@ -20,10 +21,7 @@ APP = Path(__file__).resolve().parents[1] / "apps" / "analyse_hooks"
 
 
 def at(file: str, marker: str) -> str:
-    for number, text in enumerate((APP / file).read_text().splitlines(), 1):
-        if f"L:{marker}" in text:
-            return f"{file}:{number}"
-    raise AssertionError(f"no marker {marker} in {file}")
+    return f"{file}:{line_of(APP / file, marker)}"
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """render_page: real renders of ``tests/apps/render_reads``, with the observer's evidence.
 
-Lines are found by ``READ`` markers in the fixture files.
+Lines are found by ``MARK`` markers in the fixture files.
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_build_support import line_of as marked_line
 
 from sitec.compiler.render import render_page
 
@@ -15,10 +16,7 @@ APP = Path(__file__).resolve().parents[1] / "apps" / "render_reads"
 
 
 def line_of(file: str, marker: str) -> int:
-    for number, text in enumerate((APP / file).read_text().splitlines(), 1):
-        if f"READ {marker}" in text:
-            return number
-    raise AssertionError(f"no marker {marker!r} in {file}")
+    return marked_line(APP / file, marker)
 
 
 @pytest.fixture(scope="module")

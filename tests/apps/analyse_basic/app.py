@@ -20,7 +20,7 @@ PAGE_TEMPLATE = "page.html"
 
 @app.route("/")
 def index():
-    return render_template("index.html", here=request.path)  # L:here
+    return render_template("index.html", here=request.path)  # MARK here
 
 
 @app.route("/posts/<slug>/")
@@ -30,18 +30,18 @@ def post(slug):
 
 @app.route("/search")
 def search():
-    return {"q": request.args.get("q")}  # L:search
+    return {"q": request.args.get("q")}  # MARK search
 
 
 @app.post("/contact")
-def contact():  # L:contact
+def contact():  # MARK contact
     return "thanks"
 
 
 @app.route("/feedback", methods=["GET", "POST"])
 def feedback():
     if request.method == "POST":
-        return {"sent": request.form["text"]}  # L:feedback
+        return {"sent": request.form["text"]}  # MARK feedback
     return render_template("page.html", title="feedback")
 
 
@@ -52,29 +52,29 @@ def themed():
 
 @app.route("/alias")
 def alias():
-    return {"agent": rq.headers.get("User-Agent")}  # L:alias
+    return {"agent": rq.headers.get("User-Agent")}  # MARK alias
 
 
 @app.route("/module-attr")
 def module_attr():
-    return {"user": flask.session.get("user")}  # L:module_attr
+    return {"user": flask.session.get("user")}  # MARK module_attr
 
 
 @app.route("/evaluated")
 def evaluated():
-    return str(eval("1 + 1"))  # L:eval
+    return str(eval("1 + 1"))  # MARK eval
 
 
 @app.route("/computed-attribute")
 def computed_attribute():
     name = "args"
-    return str(getattr(request, name))  # L:getattr
+    return str(getattr(request, name))  # MARK getattr
 
 
 @app.route("/maybe")
 def maybe():
     box = store.make()
-    return {"value": box.fetch()}  # L:maybe
+    return {"value": box.fetch()}  # MARK maybe
 
 
 @app.route("/pure-method")
@@ -95,17 +95,17 @@ def macros():
 
 @app.route("/inline")
 def inline():
-    return render_template_string("{{ request.cookies.get('x') }}")  # L:inline
+    return render_template_string("{{ request.cookies.get('x') }}")  # MARK inline
 
 
 @app.route("/forced-static")
-@static_page(reason="the query string only tags analytics")  # L:forced_static
+@static_page(reason="the query string only tags analytics")  # MARK forced_static
 def forced_static():
     return {"tag": request.args.get("utm")}
 
 
 @app.route("/forced-dynamic")
-@dynamic_page(reason="shows live stock")  # L:forced_dynamic
+@dynamic_page(reason="shows live stock")  # MARK forced_dynamic
 def forced_dynamic():
     return "stock"
 

@@ -6,4 +6,4 @@ def current_theme():
 
 
 def _read_cookie(name):
-    return request.cookies.get(name, "light")  # L:cookie
+    return request.cookies.get(name, "light")  # MARK cookie

@@ -3,7 +3,7 @@ from flask import request
 
 class Box:
     def fetch(self):
-        return request.args.get("value")  # L:fetch
+        return request.args.get("value")  # MARK fetch
 
     def describe(self):
         return "a box"

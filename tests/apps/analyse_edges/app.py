@@ -18,46 +18,46 @@ exec("def generated():\n    return 'made by exec'\n", namespace)
 
 @app.before_request
 def prepare():
-    g.agent = request.user_agent  # L:agent
-    g.agent_name = g.agent.string  # L:agent_name
-    g.notice = notify()  # L:notice
+    g.agent = request.user_agent  # MARK agent
+    g.agent_name = g.agent.string  # MARK agent_name
+    g.notice = notify()  # MARK notice
 
 
 def notify():
-    flash("welcome")  # L:flash
+    flash("welcome")  # MARK flash
     return "notified"
 
 
 @app.route("/known-proxy")
 def known_proxy():
-    return {"user": current_user.get_id()}  # L:known_proxy
+    return {"user": current_user.get_id()}  # MARK known_proxy
 
 
 @app.route("/known-decorator")
-@login_required  # L:known_decorator
+@login_required  # MARK known_decorator
 def known_decorator():
     return "members"
 
 
 @app.route("/chained-g")
 def chained_g():
-    return {"agent": g.agent_name}  # L:chained_g
+    return {"agent": g.agent_name}  # MARK chained_g
 
 
 @app.route("/plugin/<name>")
 def plugin(name):
-    return importlib.import_module(name).render()  # L:import_module
+    return importlib.import_module(name).render()  # MARK import_module
 
 
 @app.route("/remember")
 def remember():
-    session["seen"] = True  # L:session_set
-    return {"cart": session.pop("cart", None)}  # L:session_pop
+    session["seen"] = True  # MARK session_set
+    return {"cart": session.pop("cart", None)}  # MARK session_pop
 
 
 class Dashboard(View):
     def dispatch_request(self):
-        return {"remote": request.remote_addr}  # L:dashboard
+        return {"remote": request.remote_addr}  # MARK dashboard
 
 
 app.add_url_rule("/dashboard", view_func=Dashboard.as_view("dashboard"))

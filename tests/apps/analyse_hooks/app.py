@@ -19,7 +19,7 @@ app.secret_key = "test only"
 @app.before_request
 def load_user():
     uid = session_user()
-    g.user = uid  # L:g_user
+    g.user = uid  # MARK g_user
     g.site_name = "Example"
 
 
@@ -31,7 +31,7 @@ def pull_lang(endpoint, values):
 def session_user():
     from flask import session
 
-    return session.get("uid")  # L:session_user
+    return session.get("uid")  # MARK session_user
 
 
 @app.route("/")
@@ -41,7 +41,7 @@ def index():
 
 @app.route("/profile")
 def profile():
-    return {"user": g.user}  # L:profile
+    return {"user": g.user}  # MARK profile
 
 
 @app.route("/greeting")
@@ -62,7 +62,7 @@ def account():
 
 @app.route("/me")
 def me():
-    return {"name": current_user.name}  # L:me
+    return {"name": current_user.name}  # MARK me
 
 
 @app.route("/badge")
@@ -75,7 +75,7 @@ class Search(MethodView):
         return {"q": self.query()}
 
     def query(self):
-        return request.args.get("q", "")  # L:query
+        return request.args.get("q", "")  # MARK query
 
 
 class Private(View):
@@ -99,7 +99,7 @@ shop = Blueprint("shop", __name__, static_folder="shop_static", url_prefix="/sho
 
 @shop.before_request
 def remember_cart():
-    g.cart = request.cookies.get("cart")  # L:cart
+    g.cart = request.cookies.get("cart")  # MARK cart
 
 
 @shop.route("/")
@@ -109,7 +109,7 @@ def shop_index():
 
 @shop.route("/cart")
 def cart():
-    return {"cart": g.cart}  # L:cart_use
+    return {"cart": g.cart}  # MARK cart_use
 
 
 news = Blueprint("news", __name__, url_prefix="/news")
@@ -117,7 +117,7 @@ news = Blueprint("news", __name__, url_prefix="/news")
 
 @news.context_processor
 def inject_visitor():
-    return {"visitor": request.remote_addr}  # L:visitor
+    return {"visitor": request.remote_addr}  # MARK visitor
 
 
 @news.route("/")
@@ -132,7 +132,7 @@ def news_feed():
 
 @app.template_global()
 def visitors():
-    return request.headers.get("X-Visitors", "0")  # L:visitors
+    return request.headers.get("X-Visitors", "0")  # MARK visitors
 
 
 @app.route("/counter")

@@ -13,7 +13,7 @@ class User:
 
 
 def _load_user():
-    uid = session.get("uid")  # L:load_user
+    uid = session.get("uid")  # MARK load_user
     return User(uid) if uid else None
 
 
@@ -23,7 +23,7 @@ current_user = LocalProxy(_load_user)
 def login_required(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        if "uid" not in session:  # L:login_required
+        if "uid" not in session:  # MARK login_required
             return redirect("/login")
         return view(*args, **kwargs)
 

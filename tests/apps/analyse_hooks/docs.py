@@ -11,7 +11,7 @@ docs = Blueprint("docs", __name__, url_prefix="/docs")
 
 @site.before_request
 def check_language():
-    if request.headers.get("Accept-Language"):  # L:accept_language
+    if request.headers.get("Accept-Language"):  # MARK accept_language
         pass
 
 

@@ -18,13 +18,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def current_theme():
-    return request.cookies.get("theme", "light")  # READ helper cookies
+    return request.cookies.get("theme", "light")  # MARK helper cookies
 
 
 @app.before_request
 def load_user():
     if request.endpoint == "hook":
-        g.user = session.get("user")  # READ hook session
+        g.user = session.get("user")  # MARK hook session
 
 
 @app.context_processor
@@ -41,19 +41,19 @@ def index():
 
 @app.get("/view/")
 def view():
-    query = request.args.get("q", "")  # READ view args
+    query = request.args.get("q", "")  # MARK view args
     return f"<p>{query}</p>"
 
 
 @app.get("/headers/")
 def headers():
-    agent = request.headers.get("User-Agent")  # READ view headers
+    agent = request.headers.get("User-Agent")  # MARK view headers
     return f"<p>{agent}</p>"
 
 
 @app.get("/hook/")
 def hook():
-    return f"<p>{g.user}</p>"  # READ g
+    return f"<p>{g.user}</p>"  # MARK g
 
 
 @app.get("/template/")
@@ -73,7 +73,7 @@ def processor():
 
 @app.get("/flashes/")
 def flashes():
-    messages = get_flashed_messages()  # READ view flashes
+    messages = get_flashed_messages()  # MARK view flashes
     return ", ".join(messages)
 
 
@@ -109,7 +109,7 @@ def moved():
 
 @app.get("/broken/")
 def broken():
-    raise RuntimeError("this page is broken")  # READ broken
+    raise RuntimeError("this page is broken")  # MARK broken
 
 
 @app.get("/crash/")
@@ -126,7 +126,7 @@ def load_visitor():
 
 @app.get("/g-user/")
 def g_user():
-    return f"<p>{g.get('visitor')}</p>"  # READ view g
+    return f"<p>{g.get('visitor')}</p>"  # MARK view g
 
 
 @app.get("/g-plain/")
