@@ -17,38 +17,12 @@ from functools import cache
 
 from werkzeug.local import LocalProxy
 
+from sitec.runtime.observe import NOT_REQUEST_STATE
+
 #: ``request`` attributes that the URL (and the app's configuration) fully
-#: determine, so reading them does not make a page depend on who asks.
-URL_DETERMINED: frozenset[str] = frozenset(
-    {
-        "path",
-        "script_root",
-        "base_url",
-        "url_root",
-        "host_url",
-        "host",
-        "scheme",
-        "is_secure",
-        "method",
-        "endpoint",
-        "view_args",
-        "url_rule",
-        "blueprint",
-        "blueprints",
-        "routing_exception",
-        "root_path",
-        "root_url",
-        "application",
-        "max_content_length",
-        "max_form_memory_size",
-        "max_form_parts",
-        "trusted_hosts",
-        "url_charset",
-        "charset",
-        "encoding_errors",
-        "shallow",
-    }
-)
+#: determine, so reading them does not make a page depend on who asks: the set
+#: the render-time observer uses, and names older werkzeug versions had.
+URL_DETERMINED: frozenset[str] = NOT_REQUEST_STATE | {"url_charset", "charset", "encoding_errors"}
 
 _CURRENT_USER = "current_user (Flask-Login loads it from the session)"
 _LOGIN_REQUIRED = "the session, in Flask-Login's login_required"
