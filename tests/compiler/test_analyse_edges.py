@@ -1,5 +1,6 @@
 """Known third-party readers, chains through ``g``, side effects that reach
-``g``, blind spots, and the analysis' speed on ten thousand rules.
+``g``, blind spots, and ten thousand rules over a few views (how long their analysis
+takes is measured by the build benchmark in ``benchmarks/``, never asserted here).
 
 Fixtures: ``tests/apps/analyse_edges`` and ``tests/apps/analyse_many``.
 """

@@ -1,4 +1,4 @@
-"""Ten thousand rules over a few views, for the analysis' speed."""
+"""Ten thousand rules over a few views: each rule is analysed, and decided alike."""
 
 from flask import Blueprint
 from flask import Flask
