@@ -8,6 +8,7 @@ Every problem is collected and reported at once; any problem whose policy is
 from __future__ import annotations
 
 import collections
+import contextlib
 import time
 import typing as t
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from .model import Evidence
 from .model import Problem
 from .model import Redirect
 from .model import RenderedPage
+from .model import ReusedPage
 from .model import RouteAnalysis
 from .model import UrlCandidate
 from .model import WrittenFile
@@ -40,6 +42,9 @@ from .output import StagedOutput
 from .output import check_writable
 from .project import BuildSettings
 from .render import RenderPool
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from .graph.memory import BuildMemory
 
 #: The path rendered to produce ``404.html``; it matches no rule of any sane app.
 NOT_FOUND_PROBE = "/__sitec__/not-found"
@@ -61,6 +66,11 @@ class BuildResult:
     skipped_static: list[str] = field(default_factory=list)
     seconds: float = 0.0
     committed: bool = False
+    #: Pages rendered, and pages taken from the last build as they were.
+    rendered: int = 0
+    reused: int = 0
+    #: Why every page was rendered, when the build had a memory and they all were.
+    why_all: str | None = None
 
     def failures(self) -> list[Problem]:
         return [p for p in self.problems if self.policy_of(p) == "fail"]
@@ -92,13 +102,18 @@ class BuildResult:
 class _Crawl:
     """The URLs to render, found before and while rendering, each once."""
 
-    def __init__(self, site: SiteMap, problems: list[Problem]) -> None:
+    def __init__(
+        self, site: SiteMap, problems: list[Problem], memory: BuildMemory | None = None
+    ) -> None:
         self.site = site
         self.problems = problems
+        self.memory = memory
         self.found: dict[str, UrlCandidate] = {}
         self.route_of: dict[str, RouteAnalysis] = {}
         #: URLs still to render; the render pool takes them as it goes.
         self.queue: collections.deque[str] = collections.deque()
+        #: Pages of the last build that stand as they were; their links are still to follow.
+        self.reused: collections.deque[ReusedPage] = collections.deque()
 
     def offer(self, candidate: UrlCandidate, referrer: str | None = None) -> None:
         url = candidate.url
@@ -127,7 +142,22 @@ class _Crawl:
         if is_static_folder_endpoint(route.endpoint):
             return
         self.route_of[url] = route
-        self.queue.append(url)
+        reused = self.memory.reuse(url, route.endpoint) if self.memory is not None else None
+        if reused is not None:
+            self.reused.append(reused)
+        else:
+            self.queue.append(url)
+
+    def pages(self, pool: RenderPool) -> t.Iterator[RenderedPage]:
+        """Reused and rendered pages until the crawl finds nothing new; the caller offers
+        each page's links before taking the next."""
+        while self.queue or self.reused:
+            while self.reused:
+                yield self.reused.popleft()
+            for page in pool.render(self.queue):
+                yield page
+                while self.reused:
+                    yield self.reused.popleft()
 
     def referrer_of(self, url: str) -> str | None:
         """The page that linked to ``url``, when a crawl found it."""
@@ -137,18 +167,32 @@ class _Crawl:
         return candidate.origin
 
 
-def build(settings: BuildSettings, progress: t.Callable[[int], None] | None = None) -> BuildResult:
-    """Run the whole build; the caller reports the result and picks the exit code."""
+def build(
+    settings: BuildSettings,
+    progress: t.Callable[[int], None] | None = None,
+    memory: BuildMemory | None = None,
+) -> BuildResult:
+    """Run the whole build; the caller reports the result and picks the exit code.
+
+    With a ``memory`` (:mod:`sitec.compiler.graph`), pages whose inputs did not change
+    since the last build are taken from it, and the new build is recorded for the next.
+    """
     started = time.perf_counter()
     check_writable(settings.output)
-    app = load_app(settings)
+    with memory.creating_app() if memory is not None else contextlib.nullcontext():
+        app = load_app(settings)
     app.config["SITEC_ROUTES"] = dict(settings.routes)
     analysis = analyse_app(app, settings.project_root)
     result = BuildResult(settings, analysis.routes)
+    if memory is not None:
+        memory.prepare(app, [(prefix, folder) for _, _, prefix, folder in _static_folders(app)])
+        result.why_all = memory.why_all
 
     site = SiteMap(app, settings.address, analysis)
-    crawl = _Crawl(site, result.problems)
-    for candidate in seed_urls(site, analysis, settings.project_root, result.problems):
+    crawl = _Crawl(site, result.problems, memory)
+    with memory.discovering() if memory is not None else contextlib.nullcontext():
+        seeds = seed_urls(site, analysis, settings.project_root, result.problems)
+    for candidate in seeds:
         crawl.offer(candidate)
 
     pages: dict[str, RenderedPage] = {}
@@ -161,21 +205,30 @@ def build(settings: BuildSettings, progress: t.Callable[[int], None] | None = No
     ) as pool:
         # One run over a queue the crawl keeps feeding: workers never wait
         # for a "wave" of links to finish.
-        for page in pool.render(crawl.queue):
+        for page in crawl.pages(pool):
             page.endpoint = crawl.route_of[page.url].endpoint
             pages[page.url] = page
+            if memory is not None:
+                memory.note_rendered(page)
             if progress is not None:
                 progress(len(pages))
             for link in _links_of(page, site):
                 crawl.offer(UrlCandidate(link, "crawl", page.url), referrer=page.url)
         if _has_not_found_handler(app):
             not_found = next(iter(pool.render([NOT_FOUND_PROBE])))
+            if memory is not None:
+                memory.note_rendered(not_found)
 
+    # In URL order, so the build's result does not depend on which worker was first.
+    pages = dict(sorted(pages.items()))
     _drop_g_feeding_reads(pages.values(), analysis.g_feeding_reads)
     kept = _judge_pages(pages, crawl, result)
     _report_endpoints_without_urls(result, crawl)
 
-    with StagedOutput(settings.output, project_root=settings.project_root) as output:
+    previous = memory.previous_output() if memory is not None else None
+    with StagedOutput(
+        settings.output, project_root=settings.project_root, previous=previous
+    ) as output:
         _write_pages(kept, crawl, output, result)
         _copy_static_folders(app, output, result)
         not_found_headers = None
@@ -204,6 +257,10 @@ def build(settings: BuildSettings, progress: t.Callable[[int], None] | None = No
             output.commit()
             result.committed = True
 
+    if memory is not None:
+        result.rendered, result.reused = memory.rendered, memory.reused
+        if result.committed:
+            memory.committed(result)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -370,7 +427,17 @@ def _write_pages(
         content_type = page.header("Content-Type")
         try:
             file = paths.file_for_url(page.url, content_type)
-            written = output.write(file, page.body, url=page.url, headers=page.headers)
+            if isinstance(page, ReusedPage) and page.source is not None:
+                written = output.keep(
+                    file,
+                    page.source,
+                    url=page.url,
+                    headers=page.headers,
+                    sha256=page.sha256,
+                    size=page.size,
+                )
+            else:
+                written = output.write(file, page.body, url=page.url, headers=page.headers)
         except paths.UnsafePath as e:
             result.problems.append(Problem("unsafe-path", str(e), page.url, page.endpoint))
             continue

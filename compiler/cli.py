@@ -57,6 +57,11 @@ def _settings(app: str | None, **flags: object) -> BuildSettings:
     " (default: [tool.sitec.deploy] targets, or all).",
 )
 @click.option("--explain", is_flag=True, help="Print every reason for every decision.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Render every page, even those whose inputs did not change since the last build.",
+)
 def build_command(
     app_path: str | None,
     output: str | None,
@@ -65,17 +70,30 @@ def build_command(
     strict: bool | None,
     targets: tuple[str, ...],
     explain: bool,
+    force: bool,
 ) -> None:
-    """Pre-render the static pages; write the manifest and the deploy bundle."""
-    from .build import build
-    from .report import print_build
+    """Pre-render the static pages; write the manifest and the deploy bundle.
+
+    Only pages whose templates, data files or code changed since the last build are
+    rendered again (the record is in .sitec-cache/ beside the output); when nothing
+    changed, the app is not even imported.
+    """
+    from .graph.memory import BuildMemory
 
     settings = _settings(
         app_path, output=output, base_url=base_url, jobs=jobs, strict=strict, targets=targets
     )
+    memory = BuildMemory(settings, reuse=not force)
+    if memory.up_to_date() and not explain:
+        click.echo(f"nothing changed since the last build -> {settings.output}")
+        return
+
+    from .build import build
+    from .report import print_build
+
     progress = _progress_printer() if sys.stderr.isatty() else None
     try:
-        result = build(settings, progress=progress)
+        result = build(settings, progress=progress, memory=memory)
     except USER_ERRORS as e:
         raise click.ClickException(str(e)) from None
     finally:

@@ -130,8 +130,28 @@ def check_replaceable(
         )
 
 
+class PreviousFiles(t.Protocol):
+    """The last committed tree, as far as its files can be taken unchanged."""
+
+    def file_for(self, file: str, sha256: str) -> Path | None:
+        """The last tree's ``file`` when it holds exactly these bytes."""
+
+    def static_for(self, source: Path, file: str) -> tuple[Path, str, int] | None:
+        """The last tree's copy of ``source`` at ``file`` (path, sha256, size), when the
+        source has not changed since."""
+
+
 class StagedOutput:
-    """A new output tree, staged next to ``out`` and swapped in by :meth:`commit`."""
+    """A new output tree, staged next to ``out`` and swapped in by :meth:`commit`.
+
+    With ``previous`` (an incremental build), a file whose bytes the last tree already
+    holds is taken from it (hard-linked, or copied where links cannot be made) instead
+    of written: unchanged files keep their identity, and a rebuild writes only what
+    changed.
+    """
+
+    #: Take unchanged files by hard link; ``False`` copies them (for measuring).
+    link_unchanged = True
 
     def __init__(
         self,
@@ -139,10 +159,12 @@ class StagedOutput:
         *,
         project_root: str | os.PathLike[str] | None = None,
         force: bool = False,
+        previous: PreviousFiles | None = None,
     ) -> None:
         self.out = Path(out).resolve()
         self.project_root = project_root
         self.force = force
+        self.previous = previous
         #: The previous tree when it could not be deleted after :meth:`commit`.
         self.leftover: Path | None = None
         self._staging: Path | None = None
@@ -212,18 +234,37 @@ class StagedOutput:
         :class:`~sitec.compiler.paths.UnsafePath` and :class:`PathCollision`.
         """
         url = _url_of(file) if url is None else url
-        try:
-            with self._create(file, url) as f:
-                f.write(data)
-        except OSError as e:
-            raise OutputError(self.out, f"cannot write {file}: {e.strerror}") from None
+        sha256 = hashlib.sha256(data).hexdigest()
+        unchanged = self.previous.file_for(file, sha256) if self.previous is not None else None
+        if unchanged is not None:
+            self._take(unchanged, file, url)
+        else:
+            try:
+                with self._create(file, url) as f:
+                    f.write(data)
+            except OSError as e:
+                raise OutputError(self.out, f"cannot write {file}: {e.strerror}") from None
         return WrittenFile(
             url=url,
             file=file,
-            sha256=hashlib.sha256(data).hexdigest(),
+            sha256=sha256,
             size=len(data),
             headers=recorded_headers(headers or {}),
         )
+
+    def keep(
+        self,
+        file: str,
+        previous: Path,
+        *,
+        url: str,
+        headers: Headers | None,
+        sha256: str,
+        size: int,
+    ) -> WrittenFile:
+        """Take ``file`` from the last tree (``previous``), whose bytes are known."""
+        self._take(previous, file, url)
+        return WrittenFile(url, file, sha256, size, recorded_headers(headers or {}))
 
     def copy_tree(
         self,
@@ -344,9 +385,20 @@ class StagedOutput:
         return None
 
     def _copy_file(self, source: Path, file: str, extra: dict[str, str]) -> WrittenFile:
+        url = _url_of(file)
+        unchanged = self.previous.static_for(source, file) if self.previous is not None else None
+        if unchanged is not None:
+            previous, sha256, size = unchanged
+            self._take(previous, file, url)
+        else:
+            sha256, size = self._copy_bytes(source, file, url)
+        mimetype = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
+        headers = {"Content-Type": get_content_type(mimetype, "utf-8")} | extra
+        return WrittenFile(url, file, sha256, size, recorded_headers(headers))
+
+    def _copy_bytes(self, source: Path, file: str, url: str) -> tuple[str, int]:
         digest = hashlib.sha256()
         size = 0
-        url = _url_of(file)
         try:
             with source.open("rb") as src, self._create(file, url) as dest:
                 while chunk := src.read(1 << 20):
@@ -355,9 +407,22 @@ class StagedOutput:
                     size += len(chunk)
         except OSError as e:
             raise OutputError(self.out, f"cannot copy {source}: {e.strerror}") from None
-        mimetype = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
-        headers = {"Content-Type": get_content_type(mimetype, "utf-8")} | extra
-        return WrittenFile(url, file, digest.hexdigest(), size, recorded_headers(headers))
+        return digest.hexdigest(), size
+
+    def _take(self, previous: Path, file: str, url: str) -> None:
+        """Put the last tree's ``previous`` at ``file``: a hard link, else a copy."""
+        if self.link_unchanged:
+            path = self._claim(file, url)
+            try:
+                os.link(previous, path, follow_symlinks=False)
+            except FileExistsError:
+                raise _exists(file, url) from None
+            except OSError:
+                pass  # another file system, or no links here: copy it
+            else:
+                self._files[self._key(file)] = (file, url)
+                return
+        self._copy_bytes(previous, file, url)
 
     def _key(self, path: str) -> str:
         # On a case-insensitive file system (macOS, Windows) /About and /about are one file.
@@ -365,6 +430,18 @@ class StagedOutput:
 
     def _create(self, file: str, url: str) -> t.BinaryIO:
         """Claim ``file`` for ``url``, make its folders, and open it for writing."""
+        path = self._claim(file, url)
+        try:
+            fd = os.open(path, _CREATE, 0o666)
+        except FileExistsError:
+            raise _exists(file, url) from None
+        except OSError as e:
+            raise OutputError(self.out, f"cannot write {file}: {e.strerror}") from None
+        self._files[self._key(file)] = (file, url)
+        return open(fd, "wb")
+
+    def _claim(self, file: str, url: str) -> str:
+        """Check that ``file`` can be ``url``'s, make its folders; its path in the tree."""
         check_file(file, shown=url)
         key = self._key(file)
         if key in self._files:
@@ -396,21 +473,7 @@ class StagedOutput:
         for folder in folders:
             if self._key(folder) not in self._folders:
                 self._make_folder(folder, url)
-        try:
-            fd = os.open(os.path.join(self._public, file), _CREATE, 0o666)
-        except FileExistsError:
-            raise PathCollision(
-                "file-collision",
-                file,
-                url,
-                None,
-                f"{url} maps to {file}, but this file system already has a file by that"
-                " name (its names ignore case or Unicode normalisation)",
-            ) from None
-        except OSError as e:
-            raise OutputError(self.out, f"cannot write {file}: {e.strerror}") from None
-        self._files[key] = (file, url)
-        return open(fd, "wb")
+        return os.path.join(self._public, file)
 
     def _make_folder(self, folder: str, url: str) -> None:
         # Folders are made parent first, so a folder whose parent is known to be inside
@@ -425,6 +488,17 @@ class StagedOutput:
         except OSError as e:
             raise OutputError(self.out, f"cannot make folder {folder}: {e.strerror}") from None
         self._folders[self._key(folder)] = (folder, url)
+
+
+def _exists(file: str, url: str) -> PathCollision:
+    return PathCollision(
+        "file-collision",
+        file,
+        url,
+        None,
+        f"{url} maps to {file}, but this file system already has a file by that"
+        " name (its names ignore case or Unicode normalisation)",
+    )
 
 
 def _url_of(file: str) -> str:

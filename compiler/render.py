@@ -149,6 +149,7 @@ class _Renderer:
                 reads=seen.reads,
                 templates=seen.templates,
                 files=seen.files,
+                folders=seen.folders,
                 links=self._links(url, seen.urls),
                 error=error,
             )
@@ -163,6 +164,7 @@ class _Renderer:
             reads=seen.reads,
             templates=seen.templates,
             files=seen.files,
+            folders=seen.folders,
         )
         raw = extract_links(body, page.header("Content-Type"))
         location = page.header("Location")

@@ -113,6 +113,10 @@ def print_build(result: BuildResult, echo: Echo, *, explain: bool = False) -> No
     )
     if result.committed:
         echo(f"{summary} -> {result.settings.output}")
+        if result.why_all is not None:
+            echo(f"rendered every page: {result.why_all}")
+        elif result.rendered or result.reused:
+            echo(f"rendered {result.rendered} pages, reused {result.reused} unchanged ones")
     else:
         failures = len(result.failures())
         echo(
