@@ -171,16 +171,19 @@ def build(
     settings: BuildSettings,
     progress: t.Callable[[int], None] | None = None,
     memory: BuildMemory | None = None,
+    app: Flask | None = None,
 ) -> BuildResult:
     """Run the whole build; the caller reports the result and picks the exit code.
 
     With a ``memory`` (:mod:`sitec.compiler.graph`), pages whose inputs did not change
     since the last build are taken from it, and the new build is recorded for the next.
+    ``app`` is the app already loaded (the dev server keeps it between builds).
     """
     started = time.perf_counter()
     check_writable(settings.output)
-    with memory.creating_app() if memory is not None else contextlib.nullcontext():
-        app = load_app(settings)
+    if app is None:
+        with memory.creating_app() if memory is not None else contextlib.nullcontext():
+            app = load_app(settings)
     app.config["SITEC_ROUTES"] = dict(settings.routes)
     analysis = analyse_app(app, settings.project_root)
     result = BuildResult(settings, analysis.routes)

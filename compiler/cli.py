@@ -112,6 +112,30 @@ def _progress_printer():  # type: ignore[no-untyped-def]
     return show
 
 
+@click.command("serve")
+@click.option("--app", "app_path", help="The app, as for flask --app (default: [tool.sitec] app).")
+@click.option("-o", "--output", help="Output folder (default: [tool.sitec] output, or _site).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--watch", is_flag=True, help="Rebuild what a saved file changed; reload the browser."
+)
+def serve_command(
+    app_path: str | None, output: str | None, host: str, port: int, watch: bool
+) -> None:
+    """Serve the site as it will be deployed: the built files, and the app for the rest.
+
+    Builds first if anything changed since the last build. Files are served with the
+    rules of the generated host configs; every other request goes to the app, on the
+    runtime. With --watch, saving a template, data file, static file, Python file or
+    pyproject.toml rebuilds what it touched, and open pages reload by themselves.
+    """
+    from .dev.serve import DevServer
+
+    settings = _settings(app_path, output=output)
+    DevServer(settings, host=host, port=port, watch=watch).run()
+
+
 @click.command("explain")
 @click.argument("target", required=False)
 @click.option("--app", "app_path", help="The app, as for flask --app (default: [tool.sitec] app).")
@@ -160,6 +184,7 @@ def make_cli() -> FlaskGroup:
         ),
     )
     cli.add_command(build_command)
+    cli.add_command(serve_command)
     cli.add_command(explain_command)
     return cli
 

@@ -104,17 +104,24 @@ class PreviousOutput:
 
 class BuildMemory:
     """See the module docstring. ``reuse=False`` (``--force``) renders everything but
-    still records, for the next build."""
+    still records, for the next build. ``creation`` is what was read while the app was
+    created, when it was loaded before the build (see :class:`LoadedApp`)."""
 
-    def __init__(self, settings: BuildSettings, *, reuse: bool = True) -> None:
+    def __init__(
+        self,
+        settings: BuildSettings,
+        *,
+        reuse: bool = True,
+        creation: InputRecorder | None = None,
+    ) -> None:
         self.settings = settings
         self.started_ns = time.time_ns()
         self.settings_digest = settings_digest(settings)
         self.record = BuildRecord.load(settings.output) if reuse else None
         self.changes = self.record.changes() if self.record is not None else Changes()
         self.root = settings.project_root
-        self.ignored = (settings.output, cache_folder(settings.output).parent)
-        self.creation = InputRecorder(self.root, self.ignored)
+        self.ignored = ignored_folders(settings)
+        self.creation = creation or InputRecorder(self.root, self.ignored)
         self.discovery = InputRecorder(self.root, self.ignored)
         #: Why every page is rendered, when they all are.
         self.why_all: str | None = None if reuse else "--force"
@@ -294,7 +301,7 @@ class BuildMemory:
             record.pages[url] = entry
         record.input_sets = [list(paths) for paths in self._input_sets]
         record.groups = {
-            SETTINGS: self._settings_files(),
+            SETTINGS: settings_files(self.settings),
             TOOLS: _tool_paths(),
             CREATION: [*self.creation.files, *self.creation.folders],
             CODE: sorted({*self._code_files, *self.creation.code}),
@@ -345,13 +352,6 @@ class BuildMemory:
                     os.path.realpath(folder)
                 )
 
-    def _settings_files(self) -> list[str]:
-        files = [os.path.realpath(self.root / "pyproject.toml")]
-        if self.settings.source is not None:
-            files.append(os.path.realpath(self.settings.source))
-        files.extend(os.path.realpath(self.root / name) for name in _ENV_FILES)
-        return list(dict.fromkeys(files))
-
 
 def _output_stamp(path: Path) -> tuple[int, int]:
     try:
@@ -366,6 +366,56 @@ def _sha256(path: Path) -> str | None:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
+
+
+class LoadedApp:
+    """The app loaded in this process, with what its creation read, and a way to tell
+    when that copy went stale (its code, pyproject.toml or a file read while it was
+    created changed): the dev server keeps an app between rebuilds until then.
+
+    Raises :class:`~sitec.compiler.load.AppLoadError` when the app does not load.
+    """
+
+    def __init__(self, settings: BuildSettings) -> None:
+        from ..load import load_app
+
+        self.settings = settings
+        self.creation = InputRecorder(settings.project_root, ignored_folders(settings))
+        started = time.time_ns()
+        with self.creation.recording():
+            self.app = load_app(settings)
+        paths = [
+            *(
+                os.path.realpath(path)
+                for path in project_sources(settings.project_root, ignored_folders(settings))
+            ),
+            *self.creation.files,
+            *self.creation.folders,
+            *self.creation.code,
+            *settings_files(settings),
+        ]
+        self._stamps = {
+            path: stamps.during_build(stamps.take(path), started) for path in dict.fromkeys(paths)
+        }
+
+    def changed(self) -> list[str]:
+        """The inputs of the app's creation that changed since it was loaded."""
+        return [path for path, stamp in self._stamps.items() if stamps.check(path, stamp)]
+
+
+def ignored_folders(settings: BuildSettings) -> tuple[Path, Path]:
+    """The build's own folders, whose files are never inputs: the output and the cache."""
+    return settings.output, cache_folder(settings.output).parent
+
+
+def settings_files(settings: BuildSettings) -> list[str]:
+    """The files that set the build up: pyproject.toml and the environment files."""
+    root = settings.project_root
+    files = [os.path.realpath(root / "pyproject.toml")]
+    if settings.source is not None:
+        files.append(os.path.realpath(settings.source))
+    files.extend(os.path.realpath(root / name) for name in _ENV_FILES)
+    return list(dict.fromkeys(files))
 
 
 def settings_digest(settings: BuildSettings) -> str:

@@ -52,12 +52,21 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running(
-    command: list[str], port: int, log: Path, env: dict[str, str] | None = None
+    command: list[str],
+    port: int,
+    log: Path,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
 ) -> t.Iterator[subprocess.Popen[bytes]]:
     """Run ``command`` until the ``with`` block ends; it must listen on ``port``."""
     with log.open("wb") as out:
         process = subprocess.Popen(
-            command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            command,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,
         )
         try:
             _wait_for_port(port, process, log)

@@ -4,7 +4,8 @@
 - ``data/posts/*.txt`` are read while rendering: a post page reads its file, the
   index lists the folder and reads every post;
 - templates extend, include and import each other;
-- ``helpers.py`` holds a view's helper and a template filter.
+- ``helpers.py`` holds a view's helper and a template filter;
+- ``/search`` reads the request: the dynamic half.
 """
 
 import os

@@ -2,6 +2,7 @@ from flask import Blueprint
 from flask import abort
 from flask import current_app
 from flask import render_template
+from flask import request
 
 from .helpers import about_text
 from .helpers import post_title
@@ -31,3 +32,8 @@ def post(slug):
 @bp.route("/about/")
 def about():
     return render_template("about.html", text=about_text())
+
+
+@bp.route("/search")
+def search():
+    return f"results for {request.args.get('q', '')}"
