@@ -15,11 +15,9 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 
-from werkzeug.datastructures import ResponseCacheControl
-from werkzeug.routing import Rule
+from werkzeug.exceptions import NotFound
 
 from sitec.runtime import Flask
-from sitec.runtime.scaffold import Scaffold
 
 from . import paths
 from .analyse import analyse_app
@@ -39,8 +37,11 @@ from .model import UrlCandidate
 from .model import WrittenFile
 from .output import PathCollision
 from .output import StagedOutput
+from .output import check_replaceable
 from .output import check_writable
+from .output import static_tree
 from .project import BuildSettings
+from .project import check_route_overrides
 from .render import RenderPool
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -49,6 +50,8 @@ if t.TYPE_CHECKING:  # pragma: no cover
 #: The path rendered to produce ``404.html``; it matches no rule of any sane app.
 NOT_FOUND_PROBE = "/__sitec__/not-found"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+#: What the render-time proof finds that forcing a route static overrides.
+_OVERRIDABLE = frozenset({"request-read", "not-cacheable"})
 
 
 @dataclass
@@ -79,10 +82,13 @@ class BuildResult:
         return [p for p in self.problems if self.policy_of(p) == "warn"]
 
     def policy_of(self, problem: Problem) -> str:
+        policy = self.settings.policy(problem.kind)
         route = self.route(problem.endpoint) if problem.endpoint else None
-        if problem.kind == "request-read" and route is not None and route.override == "static":
-            return "fail"  # forced static, yet it read the request: the override is wrong
-        return self.settings.policy(problem.kind)
+        if route is not None and route.override == "static" and problem.kind in _OVERRIDABLE:
+            # Forced static: the page was written on the user's word; a warning
+            # shows what was overridden (even under --strict), unless ignored.
+            return "ignore" if policy == "ignore" else "warn"
+        return policy
 
     def route(self, endpoint: str) -> RouteAnalysis | None:
         for route in self.routes:
@@ -99,6 +105,10 @@ class BuildResult:
         return sum(f.size for files in self.files.values() for f in files)
 
 
+#: How a URL found before rendering is named in a problem.
+_FOUND_BY = {"url_for": "url_for at {}", "generator": "the url_values generator at {}"}
+
+
 class _Crawl:
     """The URLs to render, found before and while rendering, each once."""
 
@@ -109,6 +119,8 @@ class _Crawl:
         self.problems = problems
         self.memory = memory
         self.found: dict[str, UrlCandidate] = {}
+        #: The first page that linked to each URL, however the URL was found first.
+        self.linked_from: dict[str, str] = {}
         self.route_of: dict[str, RouteAnalysis] = {}
         #: URLs still to render; the render pool takes them as it goes.
         self.queue: collections.deque[str] = collections.deque()
@@ -117,20 +129,17 @@ class _Crawl:
 
     def offer(self, candidate: UrlCandidate, referrer: str | None = None) -> None:
         url = candidate.url
+        if referrer is not None:
+            self.linked_from.setdefault(url, referrer)
         if url in self.found:
             return
         self.found[url] = candidate
         target = self.site.match(url)
         if target is None:
-            if referrer is not None:
-                self.problems.append(
-                    Problem(
-                        "bad-status",
-                        f"{referrer} links to {url}, which no route answers (404)",
-                        url=url,
-                        referrer=referrer,
-                    )
-                )
+            message = f"{referrer} links to {url}, which" if referrer else f"{url}:"
+            self.problems.append(
+                self.problem("bad-status", f"{message} no route answers (404)", url)
+            )
             return
         if target.redirect_to is not None:
             # The runtime redirects it (a missing trailing slash): render the target.
@@ -159,36 +168,58 @@ class _Crawl:
                 while self.reused:
                     yield self.reused.popleft()
 
-    def referrer_of(self, url: str) -> str | None:
-        """The page that linked to ``url``, when a crawl found it."""
+    def problem(
+        self,
+        kind: str,
+        message: str,
+        url: str,
+        endpoint: str | None = None,
+        evidence: Evidence | None = None,
+    ) -> Problem:
+        """A problem of ``url``, with the page that linked to it or how it was found."""
         candidate = self.found.get(url)
-        if candidate is None or candidate.source != "crawl":
-            return None
-        return candidate.origin
+        found_by = None
+        if candidate is not None and candidate.source in _FOUND_BY and candidate.origin:
+            found_by = _FOUND_BY[candidate.source].format(candidate.origin)
+        return Problem(
+            kind,
+            message,
+            url,
+            endpoint,
+            self.linked_from.get(url),
+            evidence=evidence,
+            found_by=found_by,
+        )
 
 
 def build(
     settings: BuildSettings,
-    progress: t.Callable[[int], None] | None = None,
+    progress: t.Callable[[int, int], None] | None = None,
     memory: BuildMemory | None = None,
     app: Flask | None = None,
 ) -> BuildResult:
     """Run the whole build; the caller reports the result and picks the exit code.
+
+    ``progress(rendered, known)`` is called after each page: pages rendered so far,
+    and URLs known to render so far (it grows as the crawl finds links).
 
     With a ``memory`` (:mod:`sitec.compiler.graph`), pages whose inputs did not change
     since the last build are taken from it, and the new build is recorded for the next.
     ``app`` is the app already loaded (the dev server keeps it between builds).
     """
     started = time.perf_counter()
+    # Before anything is imported or rendered: a wrong -o fails in a second.
     check_writable(settings.output)
+    check_replaceable(settings.output, project_root=settings.project_root, force=False)
     if app is None:
         with memory.creating_app() if memory is not None else contextlib.nullcontext():
             app = load_app(settings)
+    check_route_overrides(settings, app.view_functions)
     app.config["SITEC_ROUTES"] = dict(settings.routes)
     analysis = analyse_app(app, settings.project_root)
     result = BuildResult(settings, analysis.routes)
     if memory is not None:
-        memory.prepare(app, [(prefix, folder) for _, _, prefix, folder in _static_folders(app)])
+        memory.prepare(app)
         result.why_all = memory.why_all
 
     site = SiteMap(app, settings.address, analysis)
@@ -203,8 +234,9 @@ def build(
     with RenderPool(
         app,
         jobs=settings.jobs,
-        base_url=settings.address.path,
+        base_url=settings.address.url,
         project_root=settings.project_root,
+        g_feeding=analysis.g_feeding_reads,
     ) as pool:
         # One run over a queue the crawl keeps feeding: workers never wait
         # for a "wave" of links to finish.
@@ -214,26 +246,29 @@ def build(
             if memory is not None:
                 memory.note_rendered(page)
             if progress is not None:
-                progress(len(pages))
-            for link in _links_of(page, site):
+                progress(len(pages), len(crawl.route_of))
+            for link in page.links:
                 crawl.offer(UrlCandidate(link, "crawl", page.url), referrer=page.url)
         if _has_not_found_handler(app):
             not_found = next(iter(pool.render([NOT_FOUND_PROBE])))
             if memory is not None:
                 memory.note_rendered(not_found)
+        folders, probes = _probe_static_folders(app, pool, crawl, settings.output)
+    if memory is not None:
+        memory.note_static_folders([(folder.prefix, folder.source) for folder in folders])
 
     # In URL order, so the build's result does not depend on which worker was first.
     pages = dict(sorted(pages.items()))
-    _drop_g_feeding_reads(pages.values(), analysis.g_feeding_reads)
-    kept = _judge_pages(pages, crawl, result)
+    _forget_cookie_vary_of_g_feeding([*pages.values(), *probes.values()])
+    kept = _judge_pages(pages | probes, crawl, result)
     _report_endpoints_without_urls(result, crawl)
 
     previous = memory.previous_output() if memory is not None else None
     with StagedOutput(
         settings.output, project_root=settings.project_root, previous=previous
     ) as output:
-        _write_pages(kept, crawl, output, result)
-        _copy_static_folders(app, output, result)
+        _write_pages([page for page in kept if page.url in pages], crawl, output, result)
+        folders = _copy_static_folders(folders, kept, output, result)
         not_found_headers = None
         if not_found is not None and _usable_not_found(not_found, result):
             written = output.write("404.html", not_found.body, headers=not_found.headers)
@@ -245,7 +280,7 @@ def build(
             base_url=settings.address.path,
             not_found=result.not_found_page,
             not_found_headers=not_found_headers,
-            static_folders=[(prefix, folder) for _, _, prefix, folder in _static_folders(app)],
+            static_folders=[(folder.prefix, folder.source) for folder in folders],
             project_root=settings.project_root,
         )
         output.write_json("manifest.json", manifest)
@@ -268,19 +303,13 @@ def build(
     return result
 
 
-def _links_of(page: RenderedPage, site: SiteMap) -> list[str]:
-    links = list(page.links)
-    location = page.header("Location")
-    if page.status in REDIRECT_STATUSES and location:
-        target = site._strip_origin(location)
-        if target is not None:
-            links.append(target)
-    return links
-
-
 def _has_not_found_handler(app: Flask) -> bool:
+    """Whether an app-level handler answers unknown URLs: one for 404, or for a class
+    ``NotFound`` derives from (``HTTPException``, ``Exception``). Blueprint handlers
+    never see a URL that matched no rule."""
     spec = app.error_handler_spec.get(None, {})
-    return bool(spec.get(404))
+    by_class = [*spec.get(404, {}), *spec.get(None, {})]
+    return any(isinstance(cls, type) and issubclass(NotFound, cls) for cls in by_class)
 
 
 def _usable_not_found(page: RenderedPage, result: BuildResult) -> bool:
@@ -309,19 +338,18 @@ def _usable_not_found(page: RenderedPage, result: BuildResult) -> bool:
     return True
 
 
-def _drop_g_feeding_reads(pages: t.Iterable[RenderedPage], g_feeding: set[tuple[str, int]]) -> None:
-    """Forget reads that only fed ``g`` attributes the (static) page never uses.
+def _forget_cookie_vary_of_g_feeding(pages: t.Iterable[RenderedPage]) -> None:
+    """Drop the ``Vary: Cookie`` of pages whose only reads filled ``g``.
 
-    Such a read of the session also made the runtime add ``Vary: Cookie``;
-    when nothing else was read, the page does not vary on the cookie, so that
-    ``Vary`` entry goes too.
+    A hook that loads ``g.user`` from the session makes the runtime add
+    ``Vary: Cookie``; when the page uses no attribute such reads filled (the
+    observer set them apart) and read nothing else, it does not vary on the
+    cookie.
     """
     for page in pages:
-        kept = [read for read in page.reads if (read.file, read.line) not in g_feeding]
-        if len(kept) < len(page.reads) and not kept:
+        if page.g_feeding_reads and not page.reads:
             page.headers = [_without_cookie_vary(header) for header in page.headers]
             page.headers = [(name, value) for name, value in page.headers if value]
-        page.reads = kept
 
 
 def _without_cookie_vary(header: tuple[str, str]) -> tuple[str, str]:
@@ -336,16 +364,23 @@ def _judge_pages(
     pages: dict[str, RenderedPage], crawl: _Crawl, result: BuildResult
 ) -> list[RenderedPage]:
     """Sort the rendered pages into files, redirects and problems; demote endpoints
-    whose pages depended on the request."""
+    whose pages depended on the request, unless user code forced them static."""
     demoted: dict[str, list[Evidence]] = {}
     for page in pages.values():
+        route = crawl.route_of[page.url]
         evidence = [
             Evidence(f"{read.message} while rendering {page.url}", read.file, read.line, read.via)
             for read in page.reads
         ]
+        # A read already demotes the page; its Vary: Cookie (it read the session) is no news.
+        judged = page.status != 200 or page.reads
+        reason = None if judged else paths.not_cacheable_reason(page.headers)
+        if route.override == "static":
+            _report_overridden(route, page, evidence, reason, crawl, result)
+            continue
         if evidence and page.endpoint not in demoted:
             result.problems.append(
-                Problem(
+                crawl.problem(
                     "request-read",
                     f"{page.endpoint} made dynamic: {evidence[0].message}",
                     page.url,
@@ -353,13 +388,10 @@ def _judge_pages(
                     evidence=evidence[0],
                 )
             )
-        # A read already demotes the page; its Vary: Cookie (it read the session) is no news.
-        judged = page.status != 200 or page.reads
-        reason = None if judged else paths.not_cacheable_reason(page.headers)
         if reason is not None:
             evidence.append(Evidence(f"{page.url}: {reason}, so it cannot be a file"))
             result.problems.append(
-                Problem("not-cacheable", f"{page.url}: {reason}", page.url, page.endpoint)
+                crawl.problem("not-cacheable", f"{page.url}: {reason}", page.url, page.endpoint)
             )
         if evidence:
             demoted.setdefault(page.endpoint or "", []).extend(evidence)
@@ -374,32 +406,58 @@ def _judge_pages(
     for page in pages.values():
         if page.endpoint in demoted:
             continue
-        referrer = crawl.referrer_of(page.url)
         if page.error is not None:
             result.problems.append(
-                Problem(
+                crawl.problem(
                     "render-error",
                     f"{page.url} raised while rendering: {page.error}",
                     page.url,
                     page.endpoint,
-                    referrer,
                 )
             )
         elif page.status in REDIRECT_STATUSES:
             result.redirects.append(Redirect(page.url, page.header("Location") or "", page.status))
         elif page.status != 200:
             result.problems.append(
-                Problem(
-                    "bad-status",
-                    f"{page.url} answered {page.status}",
-                    page.url,
-                    page.endpoint,
-                    referrer,
+                crawl.problem(
+                    "bad-status", f"{page.url} answered {page.status}", page.url, page.endpoint
                 )
             )
         else:
             kept.append(page)
     return kept
+
+
+def _report_overridden(
+    route: RouteAnalysis,
+    page: RenderedPage,
+    reads: list[Evidence],
+    not_cacheable: str | None,
+    crawl: _Crawl,
+    result: BuildResult,
+) -> None:
+    """A page forced static is written whatever its render showed: the user's word
+    stands against the proof too. Each thing the proof found is a warning naming the
+    override, so the user sees what they overrode, and a note of the route."""
+    forced = route.reasons[0]
+    override = f"{forced.message} ({forced.where()})" if forced.where() else forced.message
+    found = [*reads]
+    if not_cacheable is not None:
+        found.append(Evidence(f"{not_cacheable} at {page.url}"))
+    for evidence in found:
+        route.notes.append(
+            Evidence(f"overridden: {evidence.message}", evidence.file, evidence.line, evidence.via)
+        )
+        kind = "request-read" if evidence in reads else "not-cacheable"
+        result.problems.append(
+            crawl.problem(
+                kind,
+                f"{route.endpoint} {evidence.message}, but it is {override}: written anyway",
+                page.url,
+                page.endpoint,
+                evidence=evidence if evidence.file else None,
+            )
+        )
 
 
 def _report_endpoints_without_urls(result: BuildResult, crawl: _Crawl) -> None:
@@ -442,57 +500,77 @@ def _write_pages(
             else:
                 written = output.write(file, page.body, url=page.url, headers=page.headers)
         except paths.UnsafePath as e:
-            result.problems.append(Problem("unsafe-path", str(e), page.url, page.endpoint))
+            result.problems.append(crawl.problem("unsafe-path", str(e), page.url, page.endpoint))
             continue
         except PathCollision as e:
-            result.problems.append(Problem(e.kind, str(e), page.url, page.endpoint))
+            result.problems.append(crawl.problem(e.kind, str(e), page.url, page.endpoint))
             continue
         mismatch = paths.type_mismatch(page.url, file, content_type)
         if mismatch is not None:
-            result.problems.append(Problem("type-mismatch", mismatch, page.url, page.endpoint))
+            result.problems.append(
+                crawl.problem("type-mismatch", mismatch, page.url, page.endpoint)
+            )
         route = crawl.route_of[page.url]
         result.files.setdefault((route.endpoint, route.rule), []).append(written)
 
 
-def _static_folders(app: Flask) -> list[tuple[Rule, Scaffold, str, Path]]:
-    """(rule, owner, URL prefix, folder) of the app's and every blueprint's static files."""
+@dataclass
+class _StaticFolder:
+    """A static folder of the app or a blueprint, and the files it publishes."""
+
+    route: RouteAnalysis
+    #: The URL prefix (``/static``) and the folder it serves.
+    prefix: str
+    source: Path
+
+
+def _probe_static_folders(
+    app: Flask, pool: RenderPool, crawl: _Crawl, output: Path
+) -> tuple[list[_StaticFolder], dict[str, RenderedPage]]:
+    """The static folders of static routes, with a HEAD request of every file through
+    the app (observed, like a page), so each file is served as the runtime serves it:
+    its ``Cache-Control`` (``SEND_FILE_MAX_AGE_DEFAULT``, ``get_send_file_max_age``),
+    the headers of ``after_request`` hooks, and no request read on the way."""
     folders = []
+    probes: dict[str, RenderedPage] = {}
     for rule in app.url_map.iter_rules():
+        route = crawl.site.route_of(rule)
+        if route is None or route.decision != "static":
+            continue
         if not is_static_folder_endpoint(rule.endpoint):
             continue
-        owner = (
-            app
-            if rule.endpoint == "static"
-            else app.blueprints.get(rule.endpoint.rpartition(".")[0])
-        )
-        if owner is None or owner.static_folder is None:
+        blueprint = rule.endpoint.rpartition(".")[0]
+        owner = app.blueprints.get(blueprint) if blueprint else app
+        if owner is None or owner.static_folder is None or not Path(owner.static_folder).is_dir():
             continue
         prefix = rule.rule.rsplit("/<", 1)[0]
-        folders.append((rule, owner, prefix, Path(owner.static_folder)))
-    return folders
+        tree = static_tree(owner.static_folder, prefix, exclude=[output])
+        folders.append(_StaticFolder(route, prefix, Path(owner.static_folder)))
+        for url in tree.urls():
+            page = probes[url] = pool.head(url)
+            page.endpoint = route.endpoint
+            crawl.route_of[url] = route
+    return folders, probes
 
 
-def _static_caching(app: Flask, owner: Scaffold) -> dict[str, str]:
-    """The ``Cache-Control`` the runtime sends with ``owner``'s static files, as
-    ``send_file`` derives it from ``get_send_file_max_age`` (``SEND_FILE_MAX_AGE_DEFAULT``)."""
-    with app.app_context():
-        max_age = owner.get_send_file_max_age(None)
-    caching = ResponseCacheControl()
-    caching.no_cache = True
-    if max_age is not None:
-        if max_age > 0:
-            caching.no_cache = None
-            caching.public = True
-        caching.max_age = max_age
-    return {"Cache-Control": caching.to_header()}
-
-
-def _copy_static_folders(app: Flask, output: StagedOutput, result: BuildResult) -> None:
-    for rule, owner, prefix, folder in _static_folders(app):
-        if not folder.is_dir():
-            continue
-        copied = output.copy_tree(folder, prefix, headers=_static_caching(app, owner))
-        result.files.setdefault((rule.endpoint, rule.rule), []).extend(copied.files)
+def _copy_static_folders(
+    folders: list[_StaticFolder],
+    kept: list[RenderedPage],
+    output: StagedOutput,
+    result: BuildResult,
+) -> list[_StaticFolder]:
+    """Copy the folders whose route is still static, each file with the headers the app
+    answered it with; the folders copied."""
+    headers = {page.url: page.headers for page in kept}
+    copied_folders = []
+    for folder in folders:
+        if folder.route.decision != "static":
+            continue  # a file's request read the request: the WSGI server serves them
+        copied = output.copy_tree(folder.source, folder.prefix, headers=headers.get)
+        route = folder.route
+        result.files.setdefault((route.endpoint, route.rule), []).extend(copied.files)
         result.skipped_static.extend(
-            f"{folder / name}: {reason}" for name, reason in copied.skipped
+            f"{folder.source / name}: {reason}" for name, reason in copied.skipped
         )
+        copied_folders.append(folder)
+    return copied_folders

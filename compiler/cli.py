@@ -7,20 +7,28 @@ under ``flask``; ``sitec build`` and ``sitec explain`` are the compiler's.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import typing as t
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
+from sitec.runtime import Flask
 from sitec.runtime import install_flask_alias
 from sitec.runtime.cli import FlaskGroup
 from sitec.runtime.cli import ScriptInfo
 
 from .load import AppLoadError
+from .model import RouteAnalysis
 from .output import OutputError
 from .project import BuildSettings
 from .project import SettingsError
+from .project import check_route_overrides
 from .project import find_pyproject
 from .project import load_settings
 
@@ -91,25 +99,35 @@ def build_command(
     from .build import build
     from .report import print_build
 
-    progress = _progress_printer() if sys.stderr.isatty() else None
     try:
-        result = build(settings, progress=progress, memory=memory)
+        with _progress_bar() as progress:
+            result = build(settings, progress=progress, memory=memory)
     except USER_ERRORS as e:
         raise click.ClickException(str(e)) from None
-    finally:
-        if progress is not None:
-            click.echo("\r\033[K", nl=False, err=True)
     print_build(result, click.echo, explain=explain)
     if not result.committed:
         sys.exit(1)
 
 
-def _progress_printer():  # type: ignore[no-untyped-def]
-    def show(count: int) -> None:
-        if count % 25 == 0:
-            click.echo(f"\rrendered {count} pages", nl=False, err=True)
+@contextlib.contextmanager
+def _progress_bar() -> t.Iterator[t.Callable[[int, int], None] | None]:
+    """A bar of the pages rendered so far, on a terminal; nothing otherwise.
 
-    return show
+    The total grows while rendering, as the crawl finds links.
+    """
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(
+        length=0, label="rendering pages", show_pos=True, file=sys.stderr
+    ) as bar:
+
+        def show(done: int, total: int) -> None:
+            bar.length = total
+            bar.finished = done >= total
+            bar.update(done - bar.pos)
+
+        yield show
 
 
 @click.command("serve")
@@ -142,34 +160,65 @@ def serve_command(
 def explain_command(target: str | None, app_path: str | None) -> None:
     """Show which routes are static or dynamic, and why, without building.
 
-    TARGET narrows it to one endpoint or one URL path.
+    TARGET narrows it to one endpoint or one URL (a path or a full URL; a query string
+    or fragment is left out). The analysis decides; when the output folder holds a
+    build newer than the code, what that build found while rendering is shown too.
     """
     from .analyse import analyse_app
+    from .lastbuild import last_build
     from .load import load_app
     from .report import explain_routes
 
     settings = _settings(app_path)
     try:
         app = load_app(settings)
+        check_route_overrides(settings, app.view_functions)
     except USER_ERRORS as e:
         raise click.ClickException(str(e)) from None
     app.config["SITEC_ROUTES"] = dict(settings.routes)
     routes = analyse_app(app, settings.project_root).routes
     if target is not None:
-        routes = [r for r in routes if target in (r.endpoint, r.rule) or _matches(app, target, r)]
+        routes = _routes_of(app, settings, target, routes)
         if not routes:
             raise click.ClickException(f"No route has the endpoint or URL {target!r}.")
-    explain_routes(routes, click.echo)
+    build = last_build(settings, app)
+    if build is None:
+        click.echo(
+            "From the analysis alone: sitec build also renders every static page and makes"
+            " it dynamic if the render reads the request."
+        )
+    elif not build.fresh:
+        click.echo(
+            f"From the analysis alone: {build.describe()} is older than the code, so what"
+            " it found while rendering is not shown; run sitec build again."
+        )
+    else:
+        click.echo(f"From the analysis, and what {build.describe()} found while rendering.")
+    explain_routes(routes, click.echo, built=build.routes if build and build.fresh else None)
 
 
-def _matches(app, url: str, route) -> bool:  # type: ignore[no-untyped-def]
-    if not url.startswith("/"):
-        return False
-    try:
-        rule, _ = app.url_map.bind("localhost").match(url, method="GET", return_rule=True)
-    except Exception:
-        return False
-    return (rule.endpoint, rule.rule) == (route.endpoint, route.rule)
+def _routes_of(
+    app: Flask, settings: BuildSettings, target: str, routes: list[RouteAnalysis]
+) -> list[RouteAnalysis]:
+    """The routes ``target`` names: an endpoint, a rule, or a URL one of them answers."""
+    named = [r for r in routes if target in (r.endpoint, r.rule)]
+    if named:
+        return named
+    path = urlsplit(target).path
+    if not path.startswith("/"):
+        return []
+    prefix = settings.address.script_name
+    paths = [path] + ([path[len(prefix) :] or "/"] if prefix and path.startswith(prefix) else [])
+    adapter = app.url_map.bind(settings.address.host, url_scheme=settings.address.scheme)
+    for candidate in paths:
+        try:
+            rule, _ = adapter.match(candidate, method="GET", return_rule=True)
+        except RequestRedirect as redirect:
+            return _routes_of(app, settings, redirect.new_url, routes)
+        except HTTPException:
+            continue
+        return [r for r in routes if (r.endpoint, r.rule) == (rule.endpoint, rule.rule)]
+    return []
 
 
 def make_cli() -> FlaskGroup:

@@ -62,6 +62,8 @@ class SiteMap:
 
     def app_path(self, url: str) -> str | None:
         """``url`` without the site's prefix, or ``None`` when it is outside the site."""
+        if not url.startswith("/") or url.startswith("//"):
+            return None  # another host (a subdomain rule), or not a path at all
         prefix = self.address.script_name
         if not prefix:
             return url
@@ -80,7 +82,7 @@ class SiteMap:
                 url = self.app.url_for(endpoint, **values)
             except (BuildError, ValueError, TypeError):
                 return None
-        return self.app_path(url.split("#", 1)[0])
+        return self._strip_origin(url.split("#", 1)[0])
 
     def match(self, path: str) -> Target | None:
         """What a GET of the app-relative ``path`` reaches; ``None`` for no page at all."""
@@ -96,9 +98,10 @@ class SiteMap:
         return Target(route=self.route_of(rule))
 
     def _strip_origin(self, url: str) -> str | None:
+        """The app path of ``url``, a path or a URL of the site's own origin; else ``None``."""
         origin = f"{self.address.scheme}://{self.address.host}"
-        if url.startswith(origin):
-            url = url[len(origin) :]
+        if url == origin or url.startswith((origin + "/", origin + "?")):
+            url = url[len(origin) :] or "/"
         return self.app_path(url.split("?", 1)[0])
 
 

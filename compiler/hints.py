@@ -13,7 +13,10 @@ Import it in the app; it has no dependencies and does nothing at request time::
         for post in load_posts():
             yield {"slug": post.slug}
 
-A forced decision is shown in the build report with its reason and place.
+A forced decision is shown in the build report with its reason and place. It is
+the user's word against both the analysis and the render-time proof: a page forced
+static is written even when its render reads the request, and every such read is
+reported as a warning naming the override, so the report shows what was overridden.
 """
 
 from __future__ import annotations
@@ -59,8 +62,9 @@ def _forcing(decision: t.Literal["static", "dynamic"], reason: str) -> t.Callabl
 def static_page(*, reason: str) -> t.Callable[[F], F]:
     """Pre-render this view even though analysis would keep it dynamic.
 
-    The render-time check still runs: a render that reads the request fails
-    the build instead of being demoted, since the decision was forced.
+    The render-time check still runs, but only to report: each request read it
+    sees (and a cookie set, or a ``Vary`` header) is a warning that names this
+    override, even under ``--strict``, and the page is written all the same.
     """
     return _forcing("static", reason)
 

@@ -4,7 +4,8 @@ The write stage builds it from the analysis (one entry per URL rule), the files 
 per endpoint and the redirects, and :class:`~sitec.compiler.output.StagedOutput` writes it
 beside the static root. Its core shape is fixed by DESIGN.md; the extra top-level fields
 are ``base_url``, ``generated_by``, ``redirects``, ``not_found`` (with
-``not_found_headers``) and ``static_folders``.
+``not_found_headers``) and ``static_folders``; each route also has ``dynamic_methods``,
+the methods the WSGI server answers (see :func:`dynamic_methods`).
 Lists are sorted and keys are sorted when written, so identical builds give identical bytes.
 """
 
@@ -84,6 +85,7 @@ def build_manifest(
                 "endpoint": route.endpoint,
                 "rule": route.rule,
                 "methods": sorted(route.methods),
+                "dynamic_methods": sorted(dynamic_methods(route)),
                 "decision": route.decision,
                 "reasons": [reason.to_json() for reason in route.reasons],
                 "urls": [_url_entry(file) for file in sorted(urls, key=lambda f: f.url)],
@@ -108,6 +110,18 @@ def build_manifest(
     }
     validate_manifest(manifest)
     return manifest
+
+
+#: Methods a file of the static tree answers.
+FILE_METHODS = frozenset({"GET", "HEAD"})
+
+
+def dynamic_methods(route: RouteAnalysis) -> set[str]:
+    """The methods of a rule the WSGI server answers: all of a dynamic rule's, and
+    those of a static rule that a file cannot answer (a form's POST, OPTIONS)."""
+    if route.decision == "dynamic":
+        return set(route.methods)
+    return set(route.methods) - FILE_METHODS
 
 
 def _folder_name(
@@ -215,6 +229,13 @@ def _check_route(route: t.Any, where: str) -> None:
         f"{where}.methods",
         "must be a list of strings",
     )
+    if "dynamic_methods" in route:
+        _require(
+            isinstance(route["dynamic_methods"], list)
+            and set(route["dynamic_methods"]) <= set(methods),
+            f"{where}.dynamic_methods",
+            "must be a list of the rule's methods",
+        )
     decision = route.get("decision")
     _require(decision in ("static", "dynamic"), f"{where}.decision", "must be static or dynamic")
     reasons = route.get("reasons")

@@ -116,6 +116,9 @@ class RenderedPage:
     links: list[str] = field(default_factory=list)
     #: The formatted exception when the render raised.
     error: str | None = None
+    #: Reads made only to fill ``g`` attributes the analysis found this page
+    #: does not use (a ``before_request`` loading ``g.user``): not in ``reads``.
+    g_feeding_reads: list[Evidence] = field(default_factory=list)
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()
@@ -164,6 +167,9 @@ class Problem:
     message: str
     url: str | None = None
     endpoint: str | None = None
-    #: The page that linked to ``url``, when it was found by crawling.
+    #: The first page that linked to ``url``.
     referrer: str | None = None
     evidence: Evidence | None = None
+    #: How ``url`` was found when no page linked to it first: ``"url_for at
+    #: index.html:3"``, ``"the url_values generator at app.py:40"``.
+    found_by: str | None = None

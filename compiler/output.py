@@ -79,6 +79,84 @@ class CopiedTree:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
+@dataclass
+class StaticTree:
+    """The files of a static folder that can be published, and what was left out."""
+
+    #: ``(source file, file relative to the static root)``, in walk order.
+    files: list[tuple[Path, str]] = field(default_factory=list)
+    #: ``(path relative to the source folder, reason)``.
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    def urls(self) -> list[str]:
+        """Each file's URL, as ``url_for`` spells it."""
+        return [_url_of(file) for _, file in self.files]
+
+
+def static_tree(
+    src_dir: str | os.PathLike[str],
+    dest_prefix: str,
+    *,
+    exclude: t.Collection[str | os.PathLike[str]] = (),
+) -> StaticTree:
+    """The files of a static folder to publish under ``dest_prefix`` (``/static``).
+
+    Left out, and listed in :attr:`StaticTree.skipped`: hidden names (``.env``,
+    ``.git``, ``.DS_Store``; publishing them is usually a leak) except ``.well-known``;
+    symlinks that lead outside ``src_dir`` or to a folder (no symlink is followed out
+    of the source); special files; names that are not safe files; the folders in
+    ``exclude`` (the build's own output).
+    """
+    src = Path(src_dir).resolve()
+    prefix = dest_prefix.strip("/")
+    if prefix:
+        check_file(prefix, shown=dest_prefix)
+    mine = {Path(folder).resolve() for folder in exclude}
+    tree = StaticTree()
+    for folder, dirnames, filenames in os.walk(src):
+        here = Path(folder)
+        kept_dirs = []
+        for name in sorted(dirnames):
+            relative = (here / name).relative_to(src).as_posix()
+            why = _skip_reason(here / name, name, src, mine, is_dir=True)
+            if why:
+                tree.skipped.append((relative, why))
+            else:
+                kept_dirs.append(name)
+        dirnames[:] = kept_dirs
+        for name in sorted(filenames):
+            path = here / name
+            relative = path.relative_to(src).as_posix()
+            why = _skip_reason(path, name, src, mine, is_dir=False)
+            if why:
+                tree.skipped.append((relative, why))
+                continue
+            file = f"{prefix}/{relative}" if prefix else relative
+            try:
+                check_file(file)
+            except UnsafePath as e:
+                tree.skipped.append((relative, e.reason))
+                continue
+            tree.files.append((path.resolve(), file))
+    return tree
+
+
+def _skip_reason(path: Path, name: str, src: Path, mine: set[Path], *, is_dir: bool) -> str | None:
+    if name.startswith(".") and name not in KEPT_HIDDEN:
+        return "a hidden name"
+    if path.is_symlink():
+        target = path.resolve()
+        if target != src and src not in target.parents:
+            return "a symlink to outside the folder"
+        if target.is_dir():
+            return "a symlink to a folder"
+    elif is_dir and path.resolve() in mine:
+        return "the build's own output"
+    if not is_dir and not path.is_file():
+        return "not a regular file"
+    return None
+
+
 def check_writable(out: str | os.PathLike[str]) -> None:
     """Raise :class:`OutputError` unless a build can create and replace ``out``.
 
@@ -126,7 +204,8 @@ def check_replaceable(
         raise OutputError(
             out,
             f"it is not empty and has no sitec {MANIFEST_NAME}, so it was not made by a"
-            " build; choose another output folder, or pass --force to replace it",
+            " build; choose another output folder (-o), or delete this one if nothing in"
+            " it is needed",
         )
 
 
@@ -271,48 +350,23 @@ class StagedOutput:
         src_dir: str | os.PathLike[str],
         dest_prefix: str,
         *,
-        headers: Headers | None = None,
+        headers: Headers | t.Callable[[str], Headers | None] | None = None,
     ) -> CopiedTree:
         """Copy a static folder to ``dest_prefix`` (a URL path such as ``/static``).
 
-        Each file gets the ``Content-Type`` the runtime would serve it with, plus
-        ``headers``. Left out, and listed in :attr:`CopiedTree.skipped`: hidden names
-        (``.env``, ``.git``, ``.DS_Store``; publishing them is usually a leak) except
-        ``.well-known``; symlinks that lead outside ``src_dir`` or to a folder (no symlink
-        is followed out of the source); special files; names that are not safe files.
+        The files are those of :func:`static_tree`. Each gets the ``Content-Type`` its
+        name gives, and ``headers``: the same for every file, or per file from a function
+        of the file's URL (the headers the app answers it with); a function returning
+        ``None`` leaves the file out.
         """
-        src = Path(src_dir).resolve()
-        prefix = dest_prefix.strip("/")
-        if prefix:
-            check_file(prefix, shown=dest_prefix)
-        extra = recorded_headers(headers or {})
-        mine = {self.out, self.staging}
-        copied = CopiedTree()
-        for folder, dirnames, filenames in os.walk(src):
-            here = Path(folder)
-            kept_dirs = []
-            for name in sorted(dirnames):
-                relative = (here / name).relative_to(src).as_posix()
-                why = self._skip_reason(here / name, name, src, mine, is_dir=True)
-                if why:
-                    copied.skipped.append((relative, why))
-                else:
-                    kept_dirs.append(name)
-            dirnames[:] = kept_dirs
-            for name in sorted(filenames):
-                path = here / name
-                relative = path.relative_to(src).as_posix()
-                why = self._skip_reason(path, name, src, mine, is_dir=False)
-                if why:
-                    copied.skipped.append((relative, why))
-                    continue
-                file = f"{prefix}/{relative}" if prefix else relative
-                try:
-                    check_file(file)
-                except UnsafePath as e:
-                    copied.skipped.append((relative, e.reason))
-                    continue
-                copied.files.append(self._copy_file(path.resolve(), file, extra))
+        tree = static_tree(src_dir, dest_prefix, exclude={self.out, self.staging})
+        copied = CopiedTree(skipped=tree.skipped)
+        for source, file in tree.files:
+            extra = headers(_url_of(file)) if callable(headers) else (headers or {})
+            if extra is None:
+                copied.skipped.append((file, "the app does not answer it with this file"))
+                continue
+            copied.files.append(self._copy_file(source, file, recorded_headers(extra)))
         return copied
 
     def write_json(self, relative: str, obj: t.Any) -> None:
@@ -366,23 +420,6 @@ class StagedOutput:
     def _discard(self) -> None:
         if self._staging is not None:
             shutil.rmtree(self._staging, ignore_errors=True)
-
-    def _skip_reason(
-        self, path: Path, name: str, src: Path, mine: set[Path], *, is_dir: bool
-    ) -> str | None:
-        if name.startswith(".") and name not in KEPT_HIDDEN:
-            return "a hidden name"
-        if path.is_symlink():
-            target = path.resolve()
-            if target != src and src not in target.parents:
-                return "a symlink to outside the folder"
-            if target.is_dir():
-                return "a symlink to a folder"
-        elif is_dir and path.resolve() in mine:
-            return "the build's own output"
-        if not is_dir and not path.is_file():
-            return "not a regular file"
-        return None
 
     def _copy_file(self, source: Path, file: str, extra: dict[str, str]) -> WrittenFile:
         url = _url_of(file)

@@ -7,20 +7,23 @@ built it (percent-encoded, app-relative, no query):
 ==================================  ==========================  ==========================
 URL                                 response                    file (under OUT/public/)
 ==================================  ==========================  ==========================
-``/``                               any                         ``index.html``
-``/a/``                             any                         ``a/index.html``
+``/``, ``/a/``                      ``text/html``, or unknown   ``index.html``, ``a/index.html``
+``/api/posts/``                     a type of the table         ``api/posts/index.json``
+``/api/posts/``                     another type                ``api/posts/index``
 ``/a`` (no known extension)         ``text/html``               ``a.html``
 ``/feed.xml`` (a known extension)   any                         ``feed.xml``
 ``/api/posts`` (no known extension) not HTML, or unknown        ``api/posts``
 ==================================  ==========================  ==========================
 
 The generated host configs (:mod:`sitec.compiler.emit`) name each URL's file; a host set
-up by hand finds them with nginx's ``try_files $uri $uri.html $uri/index.html`` (Caddy's
-``try_files {path} {path}.html {path}/index.html``, Netlify's pretty URLs). A file whose
-name says nothing about its type is served with the recorded ``Content-Type``
-(:data:`RECORDED_HEADERS`). "Known extension" means a suffix in :data:`EXTENSION_TYPES`, a
-fixed table so the mapping does not change with the Python version or ``/etc/mime.types``:
-``/v1.2`` answering HTML becomes ``v1.2.html``.
+up by hand finds the HTML ones with nginx's ``try_files $uri $uri.html $uri/index.html``
+(Caddy's ``try_files {path} {path}.html {path}/index.html``, Netlify's pretty URLs), and an
+index file of another type (``index.json``, ``index``) only through the manifest, which maps
+every URL to its file. A file whose name says nothing about its type is served with the
+recorded ``Content-Type`` (:data:`RECORDED_HEADERS`). "Known extension" and "the table" mean
+:data:`EXTENSION_TYPES`, fixed so the mapping does not change with the Python version or
+``/etc/mime.types``: ``/v1.2`` answering HTML becomes ``v1.2.html``; an index of type
+``application/*+xml`` or ``*+json`` not in it ends in ``.xml`` or ``.json``.
 
 The path is percent-decoded (UTF-8) into the file name, as hosts decode the request path
 before looking for the file. Anything that could escape the tree or mean different files on
@@ -87,6 +90,11 @@ EXTENSION_TYPES: dict[str, str] = {
     ".webm": "video/webm",
     ".epub": "application/epub+zip",
 }
+
+# The first suffix of each type in EXTENSION_TYPES: .html, .xml, .json, .js, .jpg...
+_TYPE_EXTENSIONS: dict[str, str] = {}
+for _suffix, _type in EXTENSION_TYPES.items():
+    _TYPE_EXTENSIONS.setdefault(_type, _suffix)
 
 #: Response headers a static host must send with a file to answer as the app does.
 RECORDED_HEADERS: tuple[str, ...] = (
@@ -180,7 +188,7 @@ def file_for_url(url: str, content_type: str | None) -> str:
         raise UnsafePath(url, "its percent-encoded bytes are not UTF-8") from None
 
     if path.endswith("/"):
-        file = path[1:] + "index.html"
+        file = path[1:] + "index" + _index_extension(content_type)
     elif _extension(path) is None and _mimetype(content_type) == "text/html":
         file = path[1:] + ".html"
     else:
@@ -238,14 +246,10 @@ def type_mismatch(url: str, file: str, content_type: str | None) -> str | None:
     actual = _mimetype(content_type)
     if expected is None or actual is None or _same_type(expected, actual):
         return None
-    if url.endswith("/"):
-        fix = "drop the URL's trailing slash, so the file keeps the URL's name"
-    else:
-        fix = "change the URL's extension"
     return (
         f"{url} answers {actual} but is written to {file}, a name static hosts serve as"
         f" {expected}, so clients would get another type than the app sends. Make the view"
-        f" respond with {expected}, or {fix}."
+        f" respond with {expected}, or change the URL's extension."
     )
 
 
@@ -303,6 +307,20 @@ def _extension(path: str) -> str | None:
     if dot <= 0:
         return None
     return EXTENSION_TYPES.get(name[dot:].lower())
+
+
+def _index_extension(content_type: str | None) -> str:
+    """The suffix of a folder URL's index file: the response type's, see the table above."""
+    mimetype = _mimetype(content_type)
+    if mimetype is None or mimetype == "text/html":
+        return ".html"
+    suffix = _TYPE_EXTENSIONS.get(mimetype)
+    if suffix is None:
+        for family in ("xml", "json"):
+            if mimetype.endswith(f"+{family}"):
+                return f".{family}"
+        return ""
+    return suffix
 
 
 def _mimetype(content_type: str | None) -> str | None:

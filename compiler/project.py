@@ -27,13 +27,17 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
+import re
 import tomllib
 import typing as t
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from sitec.runtime.cli import import_location
 
 from .model import DEFAULT_POLICIES
 from .model import PROBLEM_KINDS
@@ -52,6 +56,13 @@ class SiteAddress:
     scheme: str = "http"
     host: str = "localhost"
     path: str = "/"
+    #: Whether the scheme and host were given (a full URL), not defaults.
+    absolute: bool = False
+
+    @property
+    def url(self) -> str:
+        """As given: the full URL, or the path prefix alone."""
+        return f"{self.scheme}://{self.host}{self.path}" if self.absolute else self.path
 
     @property
     def script_name(self) -> str:
@@ -79,7 +90,7 @@ class SiteAddress:
         if not path.endswith("/"):
             path += "/"
         if parts.scheme:
-            return cls(parts.scheme, parts.netloc, path)
+            return cls(parts.scheme, parts.netloc, path, absolute=True)
         return cls(path=path)
 
 
@@ -176,6 +187,23 @@ class BuildSettings:
         return self.policies[kind]
 
 
+def check_route_overrides(settings: BuildSettings, endpoints: t.Collection[str]) -> None:
+    """Raise :class:`SettingsError` when ``[tool.sitec.routes]`` names an endpoint the
+    app does not have: a typo would otherwise leave the route undecided by the user."""
+    unknown = sorted(set(settings.routes) - set(endpoints))
+    if not unknown:
+        return
+    where = f"[tool.sitec.routes] in {settings.source}" if settings.source else "routes"
+    named = []
+    for endpoint in unknown:
+        close = difflib.get_close_matches(endpoint, endpoints, n=1)
+        named.append(f"{endpoint!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    raise SettingsError(
+        f"{where}: the app has no endpoint {', '.join(named)}; see the endpoints with"
+        " 'sitec routes'."
+    )
+
+
 def find_pyproject(start: Path) -> Path | None:
     """The nearest ``pyproject.toml`` with a ``[tool.sitec]`` table, from ``start`` upward."""
     for folder in (start, *start.parents):
@@ -195,6 +223,21 @@ def _read_toml(path: Path) -> dict[str, t.Any]:
         raise SettingsError(f"{path}: {e.strerror}") from None
 
 
+def _app_project(cwd: Path, app: str) -> tuple[Path, str]:
+    """Where to look for the project of ``--app``, and ``app`` as it loads from anywhere.
+
+    A module name (``publication:create_app()``) is the project at ``cwd``. A path
+    (``example_site/publication:create_app()``) is the project it is imported from,
+    and is made absolute, since the build imports the app from the project's folder.
+    """
+    path, *name = re.split(r":(?![\\/])", app, maxsplit=1)
+    if os.sep not in path and "/" not in path and not path.endswith(".py"):
+        return cwd, app
+    absolute = (cwd / path).resolve()
+    folder, _ = import_location(absolute)
+    return Path(folder), ":".join([str(absolute), *name])
+
+
 def load_settings(
     cwd: Path,
     *,
@@ -205,10 +248,18 @@ def load_settings(
     strict: bool | None = None,
     targets: t.Sequence[str] | None = None,
 ) -> BuildSettings:
-    """Settings from the nearest ``[tool.sitec]``, with the given flags taking precedence."""
-    pyproject = find_pyproject(cwd)
+    """Settings from the nearest ``[tool.sitec]``, with the given flags taking precedence.
+
+    The nearest is looked for from ``cwd`` upward, or, when ``app`` is a path
+    (``example_site/publication:create_app()``, as ``flask --app`` takes it), from
+    the folder that path is imported from: the app's own project.
+    """
+    start = cwd
+    if app is not None:
+        start, app = _app_project(cwd, app)
+    pyproject = find_pyproject(start)
     table: dict[str, t.Any] = {}
-    root = cwd
+    root = start
     if pyproject is not None:
         table = _read_toml(pyproject)["tool"]["sitec"]
         root = pyproject.parent

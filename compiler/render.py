@@ -26,9 +26,12 @@ import traceback
 import typing as t
 from multiprocessing.connection import wait
 from pathlib import Path
+from types import CodeType
 from urllib.parse import unquote_to_bytes
+from urllib.parse import urlsplit
 
 from sitec.runtime.observe import Observer
+from sitec.runtime.observe import RecordingEnviron
 
 from .links import extract_links
 from .links import same_site_path
@@ -43,65 +46,85 @@ if t.TYPE_CHECKING:  # pragma: no cover
 _RENDERER_KEY = "sitec.renderer"
 _UNKNOWN: t.Any = object()
 
+#: Reads that only fill ``g``, by place, with the functions they do that in.
+GFeeding = t.Mapping[tuple[str, int], t.Collection[CodeType]]
+
 
 def render_page(
-    app: Flask, url: str, *, base_url: str = "/", project_root: str | Path | None = None
+    app: Flask,
+    url: str,
+    *,
+    base_url: str = "/",
+    project_root: str | Path | None = None,
+    g_feeding: GFeeding | None = None,
 ) -> RenderedPage:
     """Render the app-relative ``url`` as a GET from nobody in particular.
 
-    The site is served under ``base_url`` (``SCRIPT_NAME``), so links in the
-    page carry it; ``RenderedPage.links`` has it stripped again. Paths in the
+    The site is served under ``base_url``, a path (``SCRIPT_NAME``) or a full
+    URL (its scheme and host too, for absolute links; a path takes them from
+    ``SERVER_NAME`` and ``PREFERRED_URL_SCHEME``, else ``http://localhost``), so
+    links in the page carry it; ``RenderedPage.links`` has it stripped again. Paths in the
     page's evidence and files are relative to ``project_root`` (by default
-    the folder the app's top-level package is imported from).
+    the folder the app's top-level package is imported from). ``g_feeding``
+    is the analysis' :attr:`~sitec.compiler.analyse.AppAnalysis.g_feeding_reads`.
     """
-    return _renderer(app, base_url, project_root).render(url)
+    return _renderer(app, base_url, project_root, g_feeding).render(url)
 
 
 class _Renderer:
     """Renders URLs of one app: the request template and the installed observer."""
 
-    def __init__(self, app: Flask, base_url: str, project_root: Path) -> None:
+    def __init__(
+        self, app: Flask, base_url: str, project_root: Path, g_feeding: GFeeding | None
+    ) -> None:
+        site = urlsplit(base_url)
         self.app = app
-        self.base_url = base_url
+        self.base_url = base_url = _base_url(site.path)
         self.project_root = project_root
         #: The arguments it was asked for with, to find it again cheaply.
         self.arguments: tuple[t.Any, ...] = ()
         existing = app.extensions.get("sitec.observer")
         if existing is not None:
             existing.uninstall()
-        self.observer = Observer(app, project_root)
-        server_name = app.config.get("SERVER_NAME") or "localhost"
+        self.observer = Observer(app, project_root, g_feeding=g_feeding)
+        server_name = site.netloc or app.config.get("SERVER_NAME") or "localhost"
         host, _, port = server_name.partition(":")
-        scheme = app.config.get("PREFERRED_URL_SCHEME") or "http"
+        scheme = site.scheme or app.config.get("PREFERRED_URL_SCHEME") or "http"
         self.hosts = frozenset({"localhost", host.lower()})
         self._normalised: dict[t.Any, str | None] = {}
-        self.environ: dict[str, t.Any] = {
-            "REQUEST_METHOD": "GET",
-            "SCRIPT_NAME": _wsgi_path(base_url.rstrip("/")),
-            "PATH_INFO": "/",
-            "QUERY_STRING": "",
-            "SERVER_NAME": host,
-            "SERVER_PORT": port or ("443" if scheme == "https" else "80"),
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "HTTP_HOST": server_name,
-            "REMOTE_ADDR": "127.0.0.1",
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": scheme,
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": False,
-            "wsgi.multiprocess": False,
-            "wsgi.run_once": False,
-        }
+        # Recording: middleware and WSGI apps that views return read the client's
+        # headers straight from it.
+        self.environ: dict[str, t.Any] = RecordingEnviron(
+            {
+                "REQUEST_METHOD": "GET",
+                "SCRIPT_NAME": _wsgi_path(base_url.rstrip("/")),
+                "PATH_INFO": "/",
+                "QUERY_STRING": "",
+                "SERVER_NAME": host,
+                "SERVER_PORT": port or ("443" if scheme == "https" else "80"),
+                "SERVER_PROTOCOL": "HTTP/1.1",
+                "HTTP_HOST": server_name,
+                "REMOTE_ADDR": "127.0.0.1",
+                "wsgi.version": (1, 0),
+                "wsgi.url_scheme": scheme,
+                "wsgi.errors": sys.stderr,
+                "wsgi.multithread": False,
+                "wsgi.multiprocess": False,
+                "wsgi.run_once": False,
+            }
+        )
 
     def close(self) -> None:
         self.observer.uninstall()
         if self.app.extensions.get(_RENDERER_KEY) is self:
             del self.app.extensions[_RENDERER_KEY]
 
-    def render(self, url: str) -> RenderedPage:
+    def render(self, url: str, method: str = "GET") -> RenderedPage:
         app = self.app
         environ = self.environ.copy()
         environ["PATH_INFO"] = _wsgi_path(url)
+        if method != "GET":
+            environ["REQUEST_METHOD"] = method
         environ["wsgi.input"] = io.BytesIO()
         response: list[t.Any] = []
         chunks: list[bytes] = []
@@ -152,6 +175,7 @@ class _Renderer:
                 folders=seen.folders,
                 links=self._links(url, seen.urls),
                 error=error,
+                g_feeding_reads=seen.g_feeding_reads,
             )
         status, headers = response
         body = b"".join(chunks)
@@ -165,6 +189,7 @@ class _Renderer:
             templates=seen.templates,
             files=seen.files,
             folders=seen.folders,
+            g_feeding_reads=seen.g_feeding_reads,
         )
         raw = extract_links(body, page.header("Content-Type"))
         location = page.header("Location")
@@ -229,16 +254,20 @@ def _wsgi_path(path: str) -> str:
     return unquote_to_bytes(path).decode("latin-1")
 
 
-def _renderer(app: Flask, base_url: str, project_root: str | Path | None) -> _Renderer:
+def _renderer(
+    app: Flask, base_url: str, project_root: str | Path | None, g_feeding: GFeeding | None
+) -> _Renderer:
     """The app's renderer, kept on the app so the observer is installed once."""
     renderer: _Renderer | None = app.extensions.get(_RENDERER_KEY)
-    if renderer is not None and renderer.arguments == (base_url, project_root):
+    arguments = (base_url, project_root, g_feeding)
+    if renderer is not None and renderer.arguments == arguments:
         return renderer
     root = Path(project_root).resolve() if project_root is not None else _project_root(app)
     if renderer is not None:
         renderer.close()
-    renderer = app.extensions[_RENDERER_KEY] = _Renderer(app, _base_url(base_url), root)
-    renderer.arguments = (base_url, project_root)
+    renderer = _Renderer(app, base_url, root, g_feeding)
+    app.extensions[_RENDERER_KEY] = renderer
+    renderer.arguments = arguments
     return renderer
 
 
@@ -283,17 +312,19 @@ class RenderPool:
         jobs: int,
         base_url: str = "/",
         project_root: str | Path | None = None,
+        g_feeding: GFeeding | None = None,
     ) -> None:
         self.app = app
         self.jobs = max(1, jobs)
         self.base_url = base_url
         self.project_root = project_root
+        self.g_feeding = g_feeding
         self._renderer: _Renderer | None = None
         self._workers: list[_Worker] = []
         self._rendering = False
 
     def __enter__(self) -> RenderPool:
-        self._renderer = _renderer(self.app, self.base_url, self.project_root)
+        self._renderer = _renderer(self.app, self.base_url, self.project_root, self.g_feeding)
         if self.jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
             self._context = multiprocessing.get_context("fork")
             self._renderer.environ["wsgi.multiprocess"] = True
@@ -328,6 +359,13 @@ class RenderPool:
             worker.conn.close()
         if self._renderer is not None:
             self._renderer.environ["wsgi.multiprocess"] = False
+
+    def head(self, url: str) -> RenderedPage:
+        """A HEAD request of ``url``, in this process: the response's status, headers
+        and the reads it made, without reading a body (a static file's, say)."""
+        if self._renderer is None:
+            raise RuntimeError("Use the RenderPool as a context manager: 'with RenderPool(...)'.")
+        return self._renderer.render(url, method="HEAD")
 
     def render(self, urls: t.Iterable[str]) -> t.Iterator[RenderedPage]:
         """Render every URL; pages come back in the order they complete.

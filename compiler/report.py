@@ -7,6 +7,7 @@ import typing as t
 import click
 
 from .build import BuildResult
+from .model import Evidence
 from .model import Problem
 from .model import RouteAnalysis
 
@@ -53,17 +54,39 @@ def route_rows(result: BuildResult | None, routes: list[RouteAnalysis]) -> list[
     return rows
 
 
-def explain_routes(routes: list[RouteAnalysis], echo: Echo) -> None:
-    """Every reason of every route, with its evidence."""
+def explain_routes(
+    routes: list[RouteAnalysis],
+    echo: Echo,
+    *,
+    built: t.Mapping[tuple[str, str], t.Mapping[str, t.Any]] | None = None,
+) -> None:
+    """Every reason of every route, with its evidence.
+
+    ``built`` holds the last build's manifest routes by ``(endpoint, rule)``: where the
+    build decided otherwise than this analysis (a render read the request), its
+    decision and the reasons it added are shown too.
+    """
     for route in routes:
         label = f"{route.endpoint}  {route.rule}  -> {route.decision}"
         if route.override:
             label += " (forced)"
+        found = built.get((route.endpoint, route.rule)) if built is not None else None
+        differs = found is not None and found["decision"] != route.decision
+        if differs:
+            label += f"; the last build made it {found['decision']}"  # type: ignore[index]
         echo(click.style(label, bold=True))
-        if not route.reasons and not route.notes:
+        if not route.reasons and not route.notes and not differs:
             echo("    no request-bound state on any path the analysis can see")
         for reason in route.reasons:
             echo(f"    because {_evidence_line(reason)}")
+        if differs:
+            known = {(r.message, r.file, r.line) for r in route.reasons}
+            for reason in found["reasons"]:  # type: ignore[index]
+                evidence = Evidence(
+                    reason["message"], reason.get("file"), reason.get("line"), reason.get("via")
+                )
+                if (evidence.message, evidence.file, evidence.line) not in known:
+                    echo(f"    the build found: {_evidence_line(evidence)}")
         for note in route.notes:
             echo(f"    note: {_evidence_line(note)}")
 
@@ -88,6 +111,8 @@ def _problem_line(problem: Problem, policy: str) -> str:
         line += f"\n    endpoint {problem.endpoint}"
     if problem.referrer:
         line += f"\n    linked from {problem.referrer}"
+    if problem.found_by:
+        line += f"\n    found by {problem.found_by}"
     return line
 
 

@@ -10,6 +10,7 @@ import typing as t
 
 from . import json as json
 from .alias import install_flask_alias as install_flask_alias
+from .alias import uninstall_flask_alias as uninstall_flask_alias
 from .app import Flask as Flask
 from .blueprints import Blueprint as Blueprint
 from .config import Config as Config
@@ -17,6 +18,7 @@ from .ctx import after_this_request as after_this_request
 from .ctx import copy_current_request_context as copy_current_request_context
 from .ctx import has_app_context as has_app_context
 from .ctx import has_request_context as has_request_context
+from .distribution import FLASK_API_VERSION as FLASK_API_VERSION
 from .globals import current_app as current_app
 from .globals import g as g
 from .globals import request as request
@@ -48,9 +50,6 @@ from .templating import stream_template as stream_template
 from .templating import stream_template_string as stream_template_string
 from .wrappers import Request as Request
 from .wrappers import Response as Response
-
-#: The Flask release whose API this runtime implements.
-FLASK_API_VERSION = "3.1.3"
 
 
 def __getattr__(name: str) -> t.Any:

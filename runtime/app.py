@@ -56,6 +56,9 @@ from .helpers import get_load_dotenv
 from .json.provider import DefaultJSONProvider
 from .json.provider import JSONProvider
 from .logging import create_logger
+from .routememo import BuiltURLs
+from .routememo import MatchedRoutes
+from .routememo import RouteMap
 from .scaffold import Scaffold
 from .scaffold import T_teardown
 from .scaffold import _endpoint_from_view_func
@@ -99,6 +102,23 @@ def _request_ctx() -> RequestContext:
     return ctx
 
 
+def _drop_tracebacks(error: BaseException | None) -> None:
+    """Drop the tracebacks of a routing exception that was answered (a 404, 405 or
+    redirect), and of the exceptions it was raised from.
+
+    The request holds its routing exception, whose traceback holds the frames
+    that matched and dispatched the request, which hold the request: a cycle
+    that only the garbage collector can free, and a costly one, as it keeps the
+    whole request, environ and response alive. Once the request is over and
+    nothing propagates, the frames are of no use to anyone.
+    """
+    seen: set[int] = set()  # a chain assigned by hand may loop
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        error.__traceback__ = None
+        error = error.__context__
+
+
 def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
     if value is None or isinstance(value, timedelta):
         return value
@@ -130,18 +150,17 @@ def _bind_to_environ(
     """
     scheme = environ["wsgi.url_scheme"]
     if server_name is None:
-        server_name = get_host(environ).lower()
+        server_name = _request_server_name(
+            scheme,
+            environ.get("HTTP_HOST"),
+            environ.get("SERVER_NAME"),
+            environ.get("SERVER_PORT"),
+        )
     else:
-        # Like werkzeug: a default port in SERVER_NAME is left out, as in the Host header.
-        server_name = server_name.lower()
-        if scheme in {"http", "ws"} and server_name.endswith(":80"):
-            server_name = server_name[:-3]
-        elif scheme in {"https", "wss"} and server_name.endswith(":443"):
-            server_name = server_name[:-4]
-    host, colon, port = server_name.partition(":")
+        server_name = _configured_server_name(scheme, server_name)
     return MapAdapter(
         url_map,
-        f"{_idna(host)}{colon}{port}",
+        server_name,
         _wsgi_str(environ.get("SCRIPT_NAME"), "/"),
         subdomain,
         scheme,
@@ -151,11 +170,42 @@ def _bind_to_environ(
     )
 
 
+# Requests come for the same few hosts, so the two functions below work out each
+# host's adapter name once; both are pure functions of their arguments.
+
+
+@lru_cache(maxsize=256)
+def _request_server_name(
+    scheme: str, host_header: str | None, server_name: str | None, server_port: str | None
+) -> str:
+    """The adapter's server name from the request's host, as werkzeug's ``get_host``
+    reads it from these environ values."""
+    environ = {
+        "wsgi.url_scheme": scheme,
+        "HTTP_HOST": host_header,
+        "SERVER_NAME": server_name,
+        "SERVER_PORT": server_port,
+    }
+    return _idna_host(get_host(environ).lower())
+
+
 @lru_cache(maxsize=64)
-def _idna(host: str) -> str:
-    """``host`` IDNA-encoded for a URL adapter; hosts repeat, so the codec runs once each."""
+def _configured_server_name(scheme: str, server_name: str) -> str:
+    """The adapter's server name from ``SERVER_NAME``."""
+    # Like werkzeug: a default port in SERVER_NAME is left out, as in the Host header.
+    server_name = server_name.lower()
+    if scheme in {"http", "ws"} and server_name.endswith(":80"):
+        server_name = server_name[:-3]
+    elif scheme in {"https", "wss"} and server_name.endswith(":443"):
+        server_name = server_name[:-4]
+    return _idna_host(server_name)
+
+
+def _idna_host(server_name: str) -> str:
+    """``host[:port]`` with the host IDNA-encoded, as URL adapters want it."""
+    host, colon, port = server_name.partition(":")
     try:
-        return host.encode("idna").decode("ascii")
+        return f"{host.encode('idna').decode('ascii')}{colon}{port}"
     except UnicodeError as e:
         raise BadHost() from e
 
@@ -222,7 +272,7 @@ class Flask(Scaffold):
     #: Options for the Jinja environment, read when it is first created.
     jinja_options: dict[str, t.Any] = {}
     url_rule_class = Rule
-    url_map_class = Map
+    url_map_class: type[Map] = RouteMap
     #: Set to a ``FlaskClient`` subclass to change what :meth:`test_client` makes.
     test_client_class: type[FlaskClient] | None = None
     #: Set to a ``FlaskCliRunner`` subclass to change what :meth:`test_cli_runner` makes.
@@ -307,6 +357,9 @@ class Flask(Scaffold):
         self.shell_context_processors: list[ft.ShellContextProcessorCallable] = []
         #: Registered functions known not to be coroutine functions; see :meth:`_sync`.
         self._plain_functions: set[t.Callable[..., t.Any]] = set()
+        #: What requests matched and :meth:`url_for` built; see ``routememo``.
+        self._matched_routes = MatchedRoutes()
+        self._built_urls = BuiltURLs()
         self.blueprints: dict[str, Blueprint] = {}
         #: Where extensions keep their per-app state.
         self.extensions: dict[str, t.Any] = {}
@@ -1014,12 +1067,13 @@ class Flask(Scaffold):
 
         self.inject_url_defaults(endpoint, values)
         try:
-            rv = url_adapter.build(  # type: ignore[union-attr]
+            rv = self._built_urls.build(
+                url_adapter,  # type: ignore[arg-type]
                 endpoint,
                 values,
-                method=_method,
-                url_scheme=_scheme,
-                force_external=_external,
+                _method,
+                _scheme,
+                _external,
             )
         except BuildError as error:
             values.update(_anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external)
@@ -1174,9 +1228,12 @@ class Flask(Scaffold):
             if preserve is not None:
                 preserve(_cv_app.get())
                 preserve(_cv_request.get())
+            handled = error is None
             if error is not None and self.should_ignore_error(error):
                 error = None
             ctx.pop(error)
+            if handled and ctx.request.routing_exception is not None:
+                _drop_tracebacks(ctx.request.routing_exception)
 
     def __call__(
         self, environ: dict[str, t.Any], start_response: t.Callable[..., t.Any]

@@ -28,6 +28,8 @@ from werkzeug.serving import is_running_from_reloader
 from werkzeug.serving import run_simple
 from werkzeug.utils import import_string
 
+from .distribution import FLASK_API_VERSION
+from .distribution import sitec_version
 from .globals import current_app
 from .helpers import get_debug_flag
 from .helpers import get_load_dotenv
@@ -179,6 +181,16 @@ def prepare_import(path: str | os.PathLike[str]) -> str:
     Walks up through the directories that hold an ``__init__.py`` and puts the
     first directory outside the package on ``sys.path``.
     """
+    folder, name = import_location(path)
+    if sys.path[0] != folder:
+        sys.path.insert(0, folder)
+    return name
+
+
+def import_location(path: str | os.PathLike[str]) -> tuple[str, str]:
+    """The folder a file or module path is imported from, and its dotted name there:
+    ``pkg/sub/mod.py`` in a package ``pkg`` is ``mod`` of ``pkg.sub``, imported as
+    ``pkg.sub.mod`` from the folder holding ``pkg``."""
     path = os.path.realpath(path)
     stem, ext = os.path.splitext(path)
     if ext == ".py":
@@ -192,10 +204,7 @@ def prepare_import(path: str | os.PathLike[str]) -> str:
         parts.append(part)
         if not os.path.exists(os.path.join(path, "__init__.py")):
             break
-
-    if sys.path[0] != path:
-        sys.path.insert(0, path)
-    return ".".join(reversed(parts))
+    return path, ".".join(reversed(parts))
 
 
 @t.overload
@@ -238,20 +247,14 @@ def locate_app(
     return find_app_by_string(module, app_name)
 
 
-def _sitec_version() -> str:
-    try:
-        return importlib.metadata.version("sitec")
-    except importlib.metadata.PackageNotFoundError:
-        return "(version unknown: sitec is not installed)"
-
-
 def get_version(ctx: click.Context, param: click.Parameter, value: t.Any) -> None:
     """The ``--version`` callback: print the versions that matter and exit."""
     if not value or ctx.resilient_parsing:
         return
+    sitec = sitec_version() or "not installed"
     click.echo(
         f"Python {platform.python_version()}\n"
-        f"Flask-compatible sitec.runtime {_sitec_version()}\n"
+        f"Flask {FLASK_API_VERSION} (the API of sitec.runtime, sitec {sitec})\n"
         f"Werkzeug {importlib.metadata.version('werkzeug')}",
         color=ctx.color,
     )
@@ -260,7 +263,7 @@ def get_version(ctx: click.Context, param: click.Parameter, value: t.Any) -> Non
 
 version_option = click.Option(
     ["--version"],
-    help="Print the Python, sitec.runtime and Werkzeug versions, then exit.",
+    help="Print the Python, Flask API (sitec.runtime) and Werkzeug versions, then exit.",
     expose_value=False,
     callback=get_version,
     is_flag=True,

@@ -8,6 +8,7 @@ import typing as t
 from functools import update_wrapper
 
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request as RequestBase
 
 from . import typing as ft
 from .globals import _cv_app
@@ -98,6 +99,24 @@ def has_request_context() -> bool:
 def has_app_context() -> bool:
     """Whether an application context is active (``current_app`` and ``g`` usable)."""
     return _cv_app.get(None) is not None
+
+
+def _close_request(request: Request) -> None:
+    """Close the request, as the end of its context does.
+
+    werkzeug's ``close`` closes the uploaded files the form parser opened, and
+    costs as much as a small request's teardown even when there are none, so
+    it is skipped for requests that never parsed their files. A request class
+    with its own ``close`` is always closed.
+    """
+    if (
+        getattr(type(request), "close", None) is RequestBase.close
+        and "files" not in request.__dict__
+    ):
+        return
+    close = getattr(request, "close", None)
+    if close is not None:
+        close()
 
 
 class AppContext:
@@ -213,8 +232,8 @@ class RequestContext:
     def match_request(self) -> None:
         """Match the request against the URL map, recording the rule or the routing error."""
         try:
-            self.request.url_rule, self.request.view_args = self.url_adapter.match(  # type: ignore[union-attr]
-                return_rule=True
+            self.request.url_rule, self.request.view_args = self.app._matched_routes.match(
+                self.url_adapter  # type: ignore[arg-type]
             )
         except HTTPException as e:
             self.request.routing_exception = e
@@ -244,9 +263,7 @@ class RequestContext:
                 if exc is _sentinel:
                     exc = sys.exc_info()[1]
                 self.app.do_teardown_request(exc)
-                request_close = getattr(self.request, "close", None)
-                if request_close is not None:
-                    request_close()
+                _close_request(self.request)
         finally:
             active = _cv_request.get()
             token, app_ctx = self._cv_tokens.pop()

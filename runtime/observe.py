@@ -10,13 +10,21 @@ app records into the yielded :class:`Observation`:
 - reads of request state the URL does not determine (``request.args``,
   cookies, headers, ...), and any use of the session or flashed messages, each
   with where it happened (``file:line`` in the project, or template and line);
+- reads of the client's part of the WSGI environ (``HTTP_*`` headers, the
+  query string, the remote address, the body) made by code other than the
+  runtime itself: WSGI middleware wrapped around ``app.wsgi_app``, or a WSGI
+  app a view returns. This needs the request's environ to be a
+  :class:`RecordingEnviron`, which the compiler's renderer passes in;
 - the templates loaded (with those they extend, include and import), the files
   opened for reading and the folders listed under the project root, and the URLs
   built with ``url_for``.
 
 Reads that the runtime, werkzeug or Jinja make on their own while dispatching
 (matching the URL, opening the session) do not count; reads made by user code,
-templates, or extensions and helpers that user code calls, do.
+templates, or extensions and helpers that user code calls, do. For the environ,
+werkzeug and the standard library count as helpers (a werkzeug ``Request``
+that middleware makes reads the environ for it); only the runtime's own reads
+are left out.
 
 Nothing here runs for an app without an observer, and an installed observer
 records nothing unless an observation is active. The compiler is the only user.
@@ -32,6 +40,8 @@ import typing as t
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import update_wrapper
+
+from werkzeug.local import LocalProxy
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from types import CodeType
@@ -97,6 +107,11 @@ _OTHER = 2  # third-party code (extensions): user code as far as reads go
 _MACHINERY = 3  # the runtime, its dependencies, the standard library
 _TRANSPARENT = 4  # proxies and Jinja's attribute lookup: look at their caller
 
+# How a frame counts when looking for who read the WSGI environ.
+_ENVIRON_READER = 0  # user code: the reader
+_ENVIRON_OWN = 1  # the runtime or the compiler: its own read
+_ENVIRON_PAST = 2  # werkzeug, the standard library, Jinja: reads for its caller
+
 _FLASHES = "_flashes"
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
 
@@ -113,7 +128,10 @@ class Observation:
     def __init__(self, observer: Observer) -> None:
         self._observer = observer
         self.reads: list[Evidence] = []
-        self._read_keys: set[tuple[str, str | None, int | None]] = set()
+        #: Reads made only to fill ``g`` for attributes the page does not use
+        #: (the ``g_feeding`` the observer was given): not counted in ``reads``.
+        self.g_feeding_reads: list[Evidence] = []
+        self._read_keys: set[tuple[str, str | None, int | None, bool]] = set()
         self._templates: dict[str, None] = {}
         self._files: dict[str, None] = {}
         self._folders: dict[str, None] = {}
@@ -123,6 +141,9 @@ class Observation:
         # Above zero while the machinery works on our behalf (opening the
         # session, loading a template): its reads and opens do not count.
         self._quiet = 0
+        # Places with a read already: an environ read there (request.headers
+        # reading HTTP_*) says nothing new.
+        self._places_read: set[tuple[str | None, int | None]] = set()
         # The outermost user frames (a view's, a hook's) that read request
         # state, with one read each; ``g`` values they set are request state.
         self._reading_entries: dict[int, str] = {}
@@ -156,15 +177,32 @@ class Observation:
         if reader is not None:
             self._read(f"reads request.{name}", reader)
 
+    def _environ_read(self, key: str | None, frame: FrameType | None) -> None:
+        """``key`` of the WSGI environ was read; ``None`` for the whole of it."""
+        if self._quiet:
+            return
+        places = self._observer._places
+        reader = places.environ_reader(frame)
+        if reader is not None and places.locate(reader)[:2] not in self._places_read:
+            what = "the whole WSGI environ" if key is None else f"{key} from the WSGI environ"
+            self._read(f"reads {what}", reader)
+
     def _session_use(self, message: str, frame: FrameType | None) -> None:
         user = self._observer._places.user_frame(frame)
         if user is not None:
             self._read(message, user)
 
     def _read(self, message: str, frame: FrameType) -> None:
-        places = self._observer._places
-        self._add(message, places.locate(frame))
-        self._reading_entries.setdefault(id(places.entry_frame(frame)), message)
+        observer = self._observer
+        places = observer._places
+        place = places.locate(frame)
+        entry = places.entry_frame(frame)
+        feeders = observer._g_feeding.get(place[:2]) if observer._g_feeding else None
+        if feeders is not None and entry.f_code in feeders:
+            self._add(message, place, self.g_feeding_reads)
+        else:
+            self._add(message, place)
+        self._reading_entries.setdefault(id(entry), message)
 
     def _g_set(self, name: str, frame: FrameType | None) -> None:
         places = self._observer._places
@@ -175,18 +213,30 @@ class Observation:
                 self._tainted_g.setdefault(name, origin)
 
     def _g_read(self, name: str, frame: FrameType | None) -> None:
+        """``g.<name>`` was read; ``__dict__`` (``vars(g)``, iterating) reads every attribute."""
         places = self._observer._places
         reader = places.reader(frame)
         if reader is not None:
-            origin = self._tainted_g[name]
-            self._add(f"reads g.{name}, set from request state ({origin})", places.locate(reader))
+            if name in self._tainted_g:
+                message = f"reads g.{name}, set from request state ({self._tainted_g[name]})"
+            else:
+                attr, origin = next(iter(self._tainted_g.items()))
+                message = f"reads g.{name}, which holds g.{attr}, set from request state ({origin})"
+            self._add(message, places.locate(reader))
 
-    def _add(self, message: str, place: tuple[str | None, int | None, str | None]) -> None:
+    def _add(
+        self,
+        message: str,
+        place: tuple[str | None, int | None, str | None],
+        into: list[Evidence] | None = None,
+    ) -> None:
         file, line, via = place
-        key = (message, file, line)
+        self._places_read.add((file, line))
+        key = (message, file, line, into is None)
         if key not in self._read_keys:
             self._read_keys.add(key)
-            self.reads.append(self._observer._evidence(message, file, line, via))
+            evidence = self._observer._evidence(message, file, line, via)
+            (self.reads if into is None else into).append(evidence)
 
     def _template_loaded(self, name: str) -> None:
         self._templates[name] = None
@@ -215,14 +265,27 @@ class Observer:
     and template loading for as long as the observer is installed; each costs
     a context-variable lookup when nothing is observed. :meth:`uninstall`
     puts everything back.
+
+    ``g_feeding`` maps the ``(file, line)`` of a read whose value only fills
+    ``g`` to the code objects of the functions (hooks, views) in which that is
+    so; such a read, made while one of them is the entry frame, goes to
+    ``Observation.g_feeding_reads`` instead of ``reads``. The compiler's
+    analysis works these out.
     """
 
-    def __init__(self, app: Flask, project_root: str | os.PathLike[str]) -> None:
+    def __init__(
+        self,
+        app: Flask,
+        project_root: str | os.PathLike[str],
+        *,
+        g_feeding: t.Mapping[tuple[str, int], t.Collection[CodeType]] | None = None,
+    ) -> None:
         if _EXTENSION_KEY in app.extensions:
             raise RuntimeError(f"{app!r} already has an observer; uninstall it first.")
         from sitec.compiler.model import Evidence
 
         self.app = app
+        self._g_feeding = g_feeding or {}
         self._evidence = Evidence
         self._places = _Places(app, project_root)
         self._restore: list[t.Callable[[], None]] = []
@@ -378,7 +441,11 @@ def _recording_globals_class(base: type) -> type:
 
         def __getattribute__(self, name: str) -> t.Any:
             observation = _active.get()
-            if observation is not None and name in observation._tainted_g:
+            if (
+                observation is not None
+                and observation._tainted_g
+                and (name in observation._tainted_g or name == "__dict__")
+            ):
                 observation._g_read(name, sys._getframe(1))
             return base_getattribute(self, name)
 
@@ -387,6 +454,24 @@ def _recording_globals_class(base: type) -> type:
             if observation is not None and name in observation._tainted_g:
                 observation._g_read(name, sys._getframe(1))
             return base.get(self, name, default)
+
+        def pop(self, name: str, *default: t.Any) -> t.Any:
+            observation = _active.get()
+            if observation is not None and name in observation._tainted_g:
+                observation._g_read(name, sys._getframe(1))
+            return base.pop(self, name, *default)
+
+        def __contains__(self, name: str) -> bool:
+            observation = _active.get()
+            if observation is not None and name in observation._tainted_g:
+                observation._g_read(name, sys._getframe(1))
+            return base.__contains__(self, name)  # type: ignore[no-any-return]
+
+        def __iter__(self) -> t.Iterator[str]:
+            observation = _active.get()
+            if observation is not None and observation._tainted_g:
+                observation._g_read("__dict__", sys._getframe(1))
+            return base.__iter__(self)  # type: ignore[no-any-return]
 
         def setdefault(self, name: str, default: t.Any = None) -> t.Any:
             observation = _active.get()
@@ -488,6 +573,104 @@ def _recording_permanent(original: property) -> property:
     return property(get, set)
 
 
+def _is_client_key(key: object) -> bool:
+    """Whether a WSGI environ key carries what the client sent rather than the URL.
+
+    ``HTTP_HOST`` is left out, as ``request.host`` is: a static site is served
+    from one host. Answers are kept in :data:`_CLIENT_KEY`, which the environ's
+    methods ask first (the common keys are asked on every request).
+    """
+    if not isinstance(key, str):
+        return False
+    if key.startswith("HTTP_"):
+        client = key != "HTTP_HOST"
+    else:
+        client = key in _CLIENT_KEYS or key.startswith("SSL_CLIENT_")
+    if len(_CLIENT_KEY) < 4096:
+        _CLIENT_KEY[key] = client
+    return client
+
+
+_CLIENT_KEYS = frozenset(
+    {
+        "QUERY_STRING",
+        "REMOTE_ADDR",
+        "REMOTE_HOST",
+        "REMOTE_PORT",
+        "REMOTE_USER",
+        "AUTH_TYPE",
+        "CONTENT_TYPE",
+        "CONTENT_LENGTH",
+        "wsgi.input",
+        "werkzeug.request",
+    }
+)
+_CLIENT_KEY: dict[object, bool] = {}
+
+
+class RecordingEnviron(dict):  # type: ignore[type-arg]
+    """A WSGI environ that records, while observed, who reads the client's part of it.
+
+    A key read (``[]``, ``get``, ``in``, ``pop``, ``setdefault``) of a client key
+    (:func:`_is_client_key`) and any walk over every key are recorded, missing
+    keys included: that a visitor sent no cookie is what a page shows too.
+    ``copy()`` keeps recording.
+    """
+
+    __slots__ = ()
+
+    def __getitem__(self, key: t.Any) -> t.Any:
+        if _CLIENT_KEY.get(key) is not False and _is_client_key(key):
+            _record_environ(key, sys._getframe(1))
+        return dict.__getitem__(self, key)
+
+    def get(self, key: t.Any, default: t.Any = None) -> t.Any:
+        if _CLIENT_KEY.get(key) is not False and _is_client_key(key):
+            _record_environ(key, sys._getframe(1))
+        return dict.get(self, key, default)
+
+    def __contains__(self, key: object) -> bool:
+        if _CLIENT_KEY.get(key) is not False and _is_client_key(key):
+            _record_environ(t.cast(str, key), sys._getframe(1))
+        return dict.__contains__(self, key)
+
+    def pop(self, key: t.Any, *default: t.Any) -> t.Any:
+        if _CLIENT_KEY.get(key) is not False and _is_client_key(key):
+            _record_environ(key, sys._getframe(1))
+        return dict.pop(self, key, *default)
+
+    def setdefault(self, key: t.Any, default: t.Any = None) -> t.Any:
+        if _CLIENT_KEY.get(key) is not False and _is_client_key(key):
+            _record_environ(key, sys._getframe(1))
+        return dict.setdefault(self, key, default)
+
+    def __iter__(self) -> t.Iterator[t.Any]:
+        _record_environ(None, sys._getframe(1))
+        return dict.__iter__(self)
+
+    def keys(self) -> t.Any:
+        _record_environ(None, sys._getframe(1))
+        return dict.keys(self)
+
+    def values(self) -> t.Any:
+        _record_environ(None, sys._getframe(1))
+        return dict.values(self)
+
+    def items(self) -> t.Any:
+        _record_environ(None, sys._getframe(1))
+        return dict.items(self)
+
+    def copy(self) -> RecordingEnviron:
+        # Not dict.copy: with __iter__ overridden, it would go through keys() and [].
+        return RecordingEnviron(dict.items(self))
+
+
+def _record_environ(key: str | None, frame: FrameType) -> None:
+    observation = _active.get()
+    if observation is not None:
+        observation._environ_read(key, frame)
+
+
 _audit_hook_installed = False
 
 
@@ -558,7 +741,10 @@ class _Places:
     """
 
     def __init__(self, app: Flask, project_root: str | os.PathLike[str]) -> None:
+        from .app import Flask
+
         self._app = app
+        self._wsgi_entry = Flask.wsgi_app.__code__
         self.root = os.path.realpath(project_root)
         self._kinds: dict[str, tuple[int, str | None]] = {}
         self._files: dict[str, str | None] = {}
@@ -569,6 +755,9 @@ class _Places:
                      "markupsafe", "asgiref"):  # fmt: skip
             machinery.extend(_package_dirs(name))
         self._machinery = tuple(os.path.join(d, "") for d in machinery)
+        own = [os.path.realpath(here), *_package_dirs("sitec.compiler")]
+        self._own = tuple(os.path.join(d, "") for d in own)
+        self._environ_kinds: dict[str, int] = {}
         paths = sysconfig.get_paths()
         stdlib = {os.path.realpath(paths["stdlib"]), os.path.realpath(paths["platstdlib"])}
         self._stdlib = tuple(os.path.join(d, "") for d in stdlib)
@@ -617,6 +806,33 @@ class _Places:
 
     # -- finding the reader -------------------------------------------------------
 
+    def environ_reader(self, frame: FrameType | None) -> FrameType | None:
+        """The user frame a WSGI environ read is made for; ``None`` for the runtime's own.
+
+        Werkzeug and the standard library read the environ for whoever calls
+        them (middleware building a ``Request``), so the search goes past them.
+        """
+        kinds = self._environ_kinds
+        while frame is not None:
+            filename = frame.f_code.co_filename
+            kind = kinds.get(filename)
+            if kind is None:
+                kind = kinds[filename] = self._environ_kind(filename)
+            if kind == _ENVIRON_READER or "__jinja_template__" in frame.f_globals:
+                return frame
+            if kind == _ENVIRON_OWN:
+                return None
+            frame = frame.f_back
+        return None
+
+    def _environ_kind(self, filename: str) -> int:
+        kind = self._file_kind(filename)[0]
+        if kind in (_PROJECT, _OTHER):
+            return _ENVIRON_READER
+        if kind == _MACHINERY and os.path.realpath(filename).startswith(self._own):
+            return _ENVIRON_OWN
+        return _ENVIRON_PAST
+
     def reader(self, frame: FrameType | None) -> FrameType | None:
         """The frame that read, when it is user code; ``None`` for the machinery."""
         while frame is not None:
@@ -628,10 +844,17 @@ class _Places:
         return None
 
     def user_frame(self, frame: FrameType | None) -> FrameType | None:
-        """The nearest caller that is user code, or ``None`` when there is none."""
+        """The nearest caller that is user code, or ``None`` when there is none.
+
+        The search ends at the app's WSGI entry: what calls the app (a test, the
+        compiler's caller) is not part of the request, so a use by the runtime on its
+        own (saving the session after the response) has no user frame.
+        """
         while frame is not None:
             if self._kind(frame) < _MACHINERY:
                 return frame
+            if frame.f_code is self._wsgi_entry:
+                return None
             frame = frame.f_back
         return None
 
@@ -699,6 +922,8 @@ class _Places:
         labels: dict[CodeType, str | None] = {}
 
         def add(function: t.Any, label: str) -> None:
+            if issubclass(type(function), LocalProxy):
+                return  # request, session, g: touching them needs a request
             seen = 0
             while function is not None and seen < 16:
                 code = getattr(getattr(function, "__func__", function), "__code__", None)

@@ -396,12 +396,15 @@ class SecureCookieSessionInterface(SessionInterface):
         session was read, or the cookie is set or deleted. The session is read
         here through ``dict`` itself, so saving does not mark it accessed.
         """
-        if session.accessed:
+        # Vary is parsed and written back on each use, so it is added once.
+        accessed = session.accessed
+        if accessed:
             response.vary.add("Cookie")
         if not dict.__len__(session):  # type: ignore[arg-type]
             if session.modified:
                 response.delete_cookie(self.get_cookie_name(app), **self._cookie_options(app))
-                response.vary.add("Cookie")
+                if not accessed:
+                    response.vary.add("Cookie")
             return
         if not self.should_set_cookie(app, session):
             return
@@ -413,7 +416,8 @@ class SecureCookieSessionInterface(SessionInterface):
             expires=self.get_expiration_time(app, session),
             **self._cookie_options(app),
         )
-        response.vary.add("Cookie")
+        if not accessed:
+            response.vary.add("Cookie")
 
     def _cookie_options(self, app: Flask) -> dict[str, t.Any]:
         """The cookie attributes shared by setting and deleting the cookie."""

@@ -1,4 +1,5 @@
-"""Fixtures shared by every test folder: real servers on free loopback ports."""
+"""Fixtures shared by every test folder: real servers on free loopback ports, and the
+installed ``sitec`` command."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import typing as t
+from pathlib import Path
 
 import pytest
 
@@ -84,3 +87,29 @@ def start_server() -> t.Iterator[t.Callable[..., Server]]:
     yield start
     for server in servers:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def sitec_script() -> Path:
+    """The installed ``sitec`` console script, beside the Python running the tests.
+
+    Locally a missing script skips the test; in CI (``CI=true``) it is a failure,
+    since CI installs the package as the README says.
+    """
+    script = Path(sys.executable).parent / ("sitec.exe" if os.name == "nt" else "sitec")
+    if not script.exists():
+        reason = f"the 'sitec' console script is not installed next to {sys.executable}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}; CI must install the package (pip install -e .)")
+        pytest.skip(f"{reason}; run 'pip install -e .' to test it")
+    return script
+
+
+@pytest.fixture
+def clean_env(tmp_path: Path) -> dict[str, str]:
+    """The caller's environment without FLASK_* settings, with a throwaway HOME
+    (a shell's readline setup writes a history file there)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
+    env["HOME"] = str(tmp_path)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env

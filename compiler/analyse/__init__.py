@@ -18,12 +18,14 @@ import typing as t
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
+from types import CodeType
 
 from ..model import Evidence
 from ..model import RouteAnalysis
 from .callgraph import CallGraph
 from .decide import Decider
 from .decide import is_static_files
+from .facts import Func
 from .pysource import ProjectFiles
 from .pysource import SourceCache
 from .templates import Templates
@@ -47,11 +49,14 @@ class AppAnalysis:
     url_for_calls: list[tuple[str, dict[str, t.Any], Evidence]] = field(default_factory=list)
     #: Template name -> the templates it extends, includes or imports, transitively.
     template_deps: dict[str, set[str]] = field(default_factory=dict)
-    #: ``(file, line)`` of request reads whose value only goes into ``g``. A
-    #: render of a static page may pass through them (a ``before_request``
-    #: loading ``g.user``) without depending on the request: the page uses no
-    #: attribute they taint, or it would not be static.
-    g_feeding_reads: set[tuple[str, int]] = field(default_factory=set)
+    #: ``(file, line)`` of a request read whose value only goes into ``g`` ->
+    #: the code objects of the views and hooks (with their decorators' wrappers)
+    #: that make it that way. A render of a static page may pass through such a
+    #: read (a ``before_request`` loading ``g.user``) without depending on the
+    #: request, as long as the read happens inside one of those functions: the
+    #: page uses no attribute it fills, or it would not be static. The same line
+    #: run by other code (a template calling the loader itself) is a real read.
+    g_feeding_reads: dict[tuple[str, int], set[CodeType]] = field(default_factory=dict)
 
     def route_for(self, endpoint: str) -> list[RouteAnalysis]:
         """The analyses of every rule of ``endpoint``."""
@@ -66,14 +71,19 @@ def analyse_app(app: Flask, project_root: Path) -> AppAnalysis:
     decider = Decider(app, graph, templates)
 
     rules = list(app.url_map.iter_rules())
-    roots = decider.hook_roots()
+    #: What the runtime calls (a hook, a view), with the functions it runs.
+    entries: dict[int, tuple[t.Any, list[Func]]] = {
+        id(hook): (hook, [func]) for hook, func in decider.hook_roots()
+    }
     for rule in rules:
         view = app.view_functions.get(rule.endpoint)
         if view is not None and not is_static_files(rule.endpoint, view):
-            for root in decider.plan(view).roots:
-                roots.append(root.func)
-                graph.framework_called.add(root.func.obj)
-    graph.settle_g(roots)
+            funcs = [root.func for root in decider.plan(view).roots]
+            entries[id(view)] = (view, funcs)
+            for func in funcs:
+                graph.framework_called.add(func.obj)
+    graph.settle_g(func for _, funcs in entries.values() for func in funcs)
+    g_feeding = _g_feeding_reads(graph, entries.values())
 
     routes = [decider.analyse(rule) for rule in rules]
 
@@ -93,4 +103,27 @@ def analyse_app(app: Flask, project_root: Path) -> AppAnalysis:
         for name in route.templates:
             if name not in deps:
                 deps[name] = templates.deps_of(name)
-    return AppAnalysis(routes, calls, deps, graph.g_feeding_reads)
+    return AppAnalysis(routes, calls, deps, g_feeding)
+
+
+def _g_feeding_reads(
+    graph: CallGraph, entries: t.Iterable[tuple[t.Any, list[Func]]]
+) -> dict[tuple[str, int], set[CodeType]]:
+    """See :attr:`AppAnalysis.g_feeding_reads`."""
+    found: dict[tuple[str, int], set[CodeType]] = {}
+    for entry, funcs in entries:
+        places = set().union(*(graph.g_feeding_reads(func) for func in funcs))
+        if not places:
+            continue
+        codes = {func.obj.__code__ for func in funcs}
+        wrapper = entry
+        for _ in range(50):  # the decorators' wrappers run first: the render enters there
+            code = getattr(getattr(wrapper, "__func__", wrapper), "__code__", None)
+            if code is not None:
+                codes.add(code)
+            wrapper = getattr(wrapper, "__wrapped__", None)
+            if wrapper is None:
+                break
+        for place in places:
+            found.setdefault(place, set()).update(codes)
+    return found

@@ -8,7 +8,10 @@ to it. Calls into code outside the project are assumed pure unless
 some project function or method called ``name`` reads the request.
 
 ``g`` is shared between functions, so the graph also works out which ``g``
-attributes carry request data (:meth:`CallGraph.settle_g`).
+attributes carry request data (:meth:`CallGraph.settle_g`). A value that only
+flows into ``g`` does not make a page dynamic by itself, unless computing it can
+end the request (an ``abort()`` or ``raise`` on the way, :meth:`CallGraph.escapes`):
+then what it read decides the response, not just ``g``.
 """
 
 from __future__ import annotations
@@ -63,17 +66,24 @@ class CallGraph:
         self._decorators: dict[t.Any, list[tuple[str, int, list[Use]]]] = {}
         self._imports: dict[str, dict[str, str]] = {}
         self._findings: dict[int, list[Finding]] = {}
+        #: ``findings`` of functions being worked out now (keys), and, per call on that
+        #: stack, the keys it met there: a cycle of possible calls (see ``findings``).
+        self._open: set[int] = set()
+        self._met_open: list[set[int]] = []
         self._by_name: dict[str, list[Func]] | None = None
         #: Functions the framework calls itself (views, hooks): never a
         #: candidate for an unresolved ``obj.name()``.
         self.framework_called: set[types.FunctionType] = set()
         #: ``g`` attribute -> why it carries request data.
         self.tainted: dict[str, GSource] = {}
-        #: ``(file, line)`` of reads whose value only goes into ``g``: a page
-        #: that uses none of the tainted attributes does not depend on them.
-        self.g_feeding_reads: set[tuple[str, int]] = set()
         #: Function -> label like "before_request load_user", for messages.
         self.roles: dict[types.FunctionType, str] = {}
+        #: Facts id -> whether running the function can abort or raise.
+        self._exits: dict[int, bool] = {}
+        #: Facts id -> ``(sink, line)`` of its ``g`` assignments that can end the request.
+        self._exiting_sinks: dict[int, frozenset[tuple[str, int]]] = {}
+        #: Facts id -> :meth:`g_feeding_reads`.
+        self._feeding: dict[int, set[tuple[str, int]]] = {}
 
     # -- the Resolver protocol the visitor uses ---------------------------------
 
@@ -162,7 +172,7 @@ class CallGraph:
             for use in self.facts(func).uses:
                 if use.kind != "call" or use.target is None or use.target in paths:
                     continue
-                if escaping_only and use.sink is not None:
+                if escaping_only and not self.escapes(func, use):
                     continue
                 paths[use.target] = (*paths[func], use.label or use.target.label)
                 queue.append(use.target)
@@ -178,14 +188,30 @@ class CallGraph:
         known = self._findings.get(key)
         if known is not None:
             return known
-        found: list[Finding] = []
-        escaping = self.reach([func], escaping_only=True)
-        for reached, path in escaping.items():
-            found.extend(self._local_findings(reached, path, effects_only=False))
-        for reached, path in self.reach([func], escaping_only=False).items():
-            if reached not in escaping:
-                found.extend(self._local_findings(reached, path, effects_only=True))
-        self._findings[key] = found
+        if key in self._open:
+            # Possible calls (``obj.name()``) can lead back to a function whose findings
+            # are being worked out up the stack. That call adds its own findings there;
+            # here it adds none, and what is worked out meanwhile is incomplete until
+            # the call that met it finishes, so it is not remembered before.
+            self._met_open[-1].add(key)
+            return []
+        self._open.add(key)
+        self._met_open.append(set())
+        try:
+            found: list[Finding] = []
+            escaping = self.reach([func], escaping_only=True)
+            for reached, path in escaping.items():
+                found.extend(self._local_findings(reached, path, effects_only=False))
+            for reached, path in self.reach([func], escaping_only=False).items():
+                if reached not in escaping:
+                    found.extend(self._local_findings(reached, path, effects_only=True))
+        finally:
+            self._open.discard(key)
+            met = self._met_open.pop() - {key}
+        if met:
+            self._met_open[-1] |= met
+        else:
+            self._findings[key] = found
         return found
 
     def _local_findings(
@@ -202,13 +228,62 @@ class CallGraph:
             )
             return
         for use in facts.uses:
-            if use.sink is not None and not use.effect:
-                continue
-            if effects_only and not use.effect:
+            if not use.effect and (effects_only or not self.escapes(func, use)):
                 continue
             message = self.describe(use)
             if message is not None:
                 yield Finding(message, file, use.line, path)
+
+    # -- ways out of the request ---------------------------------------------------
+
+    def escapes(self, func: Func, use: Use) -> bool:
+        """Whether a use in ``func`` can change the response, not only ``g``.
+
+        A use whose value flows into ``g.x`` stays there, unless the assignment
+        can also end the request: ``g.x = load() or abort(401)``, or a call on
+        the right-hand side that can abort or raise. Then every read of that
+        assignment decides the response (a 401 for some visitors).
+        """
+        if use.sink is None or use.effect:
+            return True
+        return (use.sink, use.line) in self._sinks_that_exit(func)
+
+    def _sinks_that_exit(self, func: Func) -> frozenset[tuple[str, int]]:
+        facts = self.facts(func)
+        known = self._exiting_sinks.get(id(facts))
+        if known is None:
+            known = self._exiting_sinks[id(facts)] = frozenset(
+                (use.sink, use.line)
+                for use in facts.uses
+                if use.sink is not None and self._can_exit(use)
+            )
+        return known
+
+    def _can_exit(self, use: Use) -> bool:
+        if use.kind == "exit":
+            return True
+        if use.kind == "call" and use.target is not None:
+            return self.may_exit(use.target)
+        if use.kind == "maybe":
+            return any(self.may_exit(candidate) for candidate in self.methods_named(use.what))
+        return False
+
+    def may_exit(self, func: Func) -> bool:
+        """Whether running ``func`` can abort or raise, as far as the project's code shows."""
+        key = id(self.facts(func))
+        known = self._exits.get(key)
+        if known is not None:
+            return known
+        self._exits[key] = False  # a recursive call adds nothing
+        reached = self.reach([func], escaping_only=False)
+        found = any(
+            use.kind == "exit"
+            or (use.kind == "maybe" and any(self.may_exit(c) for c in self.methods_named(use.what)))
+            for reached_func in reached
+            for use in self.facts(reached_func).uses
+        )
+        self._exits[key] = found
+        return found
 
     def describe(self, use: Use) -> str | None:
         """The message for an escaping use, or ``None`` when it reads nothing."""
@@ -222,12 +297,11 @@ class CallGraph:
             for candidate in self.methods_named(use.what):
                 inner = self.findings(candidate)
                 if inner:
-                    first = inner[0].message.removeprefix("reads ")
-                    return f"may call {candidate.label}, which reads {first}"
+                    return f"may call {candidate.label}, which {inner[0].message}"
         return None
 
     def describe_g(self, attr: str) -> str | None:
-        if attr == "*":
+        if attr == "*" or _is_dunder(attr):  # g.__dict__ holds every attribute
             if not self.tainted:
                 return None
             attr = next(iter(self.tainted))
@@ -284,7 +358,12 @@ class CallGraph:
         """Work out which ``g`` attributes carry request data, over everything
         reachable from ``roots``, until nothing changes."""
         universe = self.reach(list(roots), escaping_only=False)
-        sinks = [(func, use) for func in universe for use in self.facts(func).uses if use.sink]
+        sinks = [
+            (func, use)
+            for func in universe
+            for use in self.facts(func).uses
+            if use.sink and use.kind != "exit"
+        ]
         changed = True
         while changed:
             changed = False
@@ -299,15 +378,33 @@ class CallGraph:
                     self.tainted[attr] = GSource(what, setter, self.where(func), use.line)
                     changed = True
         self._findings.clear()
-        for func, use in sinks:
-            if use.kind == "read":
-                self.g_feeding_reads.add((self.where(func), use.line))
-            elif use.kind == "call" and use.target is not None:
-                self.g_feeding_reads.update(
-                    (found.file, found.line)
-                    for found in self.findings(use.target)
-                    if found.file is not None and found.line is not None
-                )
+
+    def g_feeding_reads(self, root: Func) -> set[tuple[str, int]]:
+        """``(file, line)`` of the reads that running ``root`` makes only to fill
+        ``g`` attributes (after :meth:`settle_g`).
+
+        A render of a static page passes through them (a ``before_request``
+        loading ``g.user``) without depending on the request: the page uses no
+        attribute they fill, or it would not be static.
+        """
+        key = id(self.facts(root))
+        known = self._feeding.get(key)
+        if known is not None:
+            return known
+        found = self._feeding[key] = set()
+        for func in self.reach([root], escaping_only=False):
+            for use in self.facts(func).uses:
+                if self.escapes(func, use):
+                    continue
+                if use.kind == "read":
+                    found.add((self.where(func), use.line))
+                elif use.kind == "call" and use.target is not None:
+                    found.update(
+                        (inner.file, inner.line)
+                        for inner in self.findings(use.target)
+                        if inner.file is not None and inner.line is not None
+                    )
+        return found
 
     def _sunk_read(self, use: Use) -> str | None:
         """What request data a use that flows into ``g`` carries, if any."""
@@ -317,7 +414,7 @@ class CallGraph:
             return "code analysis cannot see"
         if use.kind == "gread":
             source = self.tainted.get(use.what)
-            if use.what == "*" and self.tainted:
+            if (use.what == "*" or _is_dunder(use.what)) and self.tainted:
                 source = next(iter(self.tainted.values()))
             return source.what if source else None
         if use.kind == "call" and use.target is not None:
@@ -330,6 +427,10 @@ class CallGraph:
 
 
 _PLAIN_DATA = (int, float, bool, type(None), bytes)
+
+
+def _is_dunder(name: str) -> bool:
+    return len(name) > 4 and name.startswith("__") and name.endswith("__")
 
 
 def _shape(func: Func) -> tuple[t.Any, ...]:

@@ -90,6 +90,29 @@ class Decider:
         self._hook_findings: dict[tuple[str, ...], list[tuple[Hook, list[Finding]]]] = {}
         #: Template name -> blueprint prefixes of the endpoints rendering it.
         self.template_blueprints: dict[str, set[str]] = {}
+        self.middleware = self._middleware_note()
+
+    def _middleware_note(self) -> Evidence | None:
+        """A note for every route when ``app.wsgi_app`` was replaced by middleware.
+
+        Middleware sees the raw WSGI environ before any route is matched; the
+        analysis does not follow it, the render-time proof does (the observer
+        records what it reads of the client's request).
+        """
+        middleware = vars(self.app).get("wsgi_app")
+        if middleware is None:
+            return None
+        function = unwrap_callable(middleware)
+        if function_code(function) is None:
+            function = method_function(type(middleware), "__call__")
+        name = getattr(middleware, "__qualname__", None) or type(middleware).__qualname__
+        code = function_code(function) if function is not None else None
+        return Evidence(
+            f"app.wsgi_app is wrapped in {name}: analysis does not follow WSGI middleware;"
+            " what it reads of the request is checked while rendering",
+            self.graph.files.display(code.co_filename) if code is not None else None,
+            code.co_firstlineno if code is not None else None,
+        )
 
     # -- views -----------------------------------------------------------------
 
@@ -221,13 +244,22 @@ class Decider:
             route.decision = "dynamic"
             route.reasons.append(Evidence(f"no view function is registered for {endpoint!r}"))
             return route
-        if is_static_files(endpoint, view):
+        if self.middleware is not None:
+            route.notes.append(self.middleware)
+        static_files = is_static_files(endpoint, view)
+        one_host = _host_restriction(rule)
+        if one_host is not None:  # static folders too
+            plan = ViewPlan() if static_files else self.plan(view)
+            route.decision = "dynamic"
+            route.reasons.append(Evidence(one_host, plan.file, plan.line))
+            return route
+        if static_files:
             return route
         plan = self.plan(view)
         chain = tuple(blueprint_chain(endpoint))
         outcome = self._outcome(plan, chain)
         route.reasons = list(outcome.reasons)
-        route.notes = list(outcome.notes)
+        route.notes = [*route.notes, *outcome.notes]
         route.templates = outcome.templates
         if "." in endpoint:
             prefix = endpoint.rpartition(".")[0]
@@ -352,18 +384,35 @@ class Decider:
             self._hook_findings[chain] = known
         return known
 
-    def hook_roots(self) -> list[Func]:
-        """Every function the app's hooks run, for working out ``g``."""
+    def hook_roots(self) -> list[tuple[t.Any, Func]]:
+        """Every hook of the app (as registered) with the function it runs, for
+        working out ``g``."""
         from .hooks import all_hooks
 
         found = []
         for hook in all_hooks(self.app):
             function = unwrap_callable(hook.function)
             if function_code(function) is not None:
-                found.append(Func(function))  # type: ignore[arg-type]
+                found.append((hook.function, Func(function)))  # type: ignore[arg-type]
                 self.graph.roles[function] = hook.label  # type: ignore[index]
                 self.graph.framework_called.add(function)  # type: ignore[arg-type]
         return found
+
+
+def _host_restriction(rule: Rule) -> str | None:
+    """Why a rule answers on one host only, or ``None`` when it answers on the site's.
+
+    A static host serves the files of one host; the rule's other host needs the
+    WSGI server (which host configs send it to), so such a rule is dynamic.
+    """
+    if rule.host:
+        return f"matches only the host {rule.host!r}; the static files serve one host"
+    if rule.subdomain:
+        return (
+            f"matches only the subdomain {rule.subdomain!r};"
+            " the static files serve the site's own host"
+        )
+    return None
 
 
 def _wrapped_chain(view: t.Any) -> list[t.Any]:

@@ -11,6 +11,9 @@ Python resolves them.
 A value read from the request that only flows into ``g.x`` (``g.user =
 load(session["uid"])``) is recorded with ``sink="x"``: it makes a page dynamic
 only when the page uses ``g.x``. Everything else escapes (``sink=None``).
+An ``abort()`` or ``raise`` is recorded too (kind ``exit``): computing a ``g``
+value that can end the request is not harmless (see
+:meth:`~.callgraph.CallGraph.escapes`).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from .pysource import unwrap_callable
 
 MISSING: t.Any = object()
 
-UseKind = t.Literal["read", "gread", "call", "maybe", "cannot", "note"]
+UseKind = t.Literal["read", "gread", "call", "maybe", "cannot", "note", "exit"]
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,8 @@ class Use:
     sink: str | None = None
     #: read: what is read (``"request.args"``); gread: the attribute or ``"*"``;
     #: maybe: the method name; cannot: why analysis cannot see; note: a
-    #: URL-determined read (``"request.path"``).
+    #: URL-determined read (``"request.path"``); exit: ``"abort()"`` or
+    #: ``"raise"``, a way out of the request other than returning a value.
     what: str = ""
     #: call: the function called.
     target: Func | None = None
@@ -341,6 +345,11 @@ class FactsVisitor:
         elif isinstance(node, ast.Delete):
             for target in node.targets:
                 self.target(target)
+        elif isinstance(node, ast.Raise):
+            self.emit(Use("exit", node.lineno, what="raise"))
+            for child in (node.exc, node.cause):
+                if child is not None:
+                    self.eval(child)
         else:
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, ast.stmt):
@@ -735,6 +744,8 @@ class FactsVisitor:
             self.read(node, "flashed messages (session)")
         elif kind in {"render", "render_string", "template_attribute"}:
             self._render(node, kind)
+        elif kind == "abort":
+            self.emit(Use("exit", node.lineno, what="abort()"))
         elif kind == "opaque":
             self.cannot(node, f"{name} runs code analysis cannot see")
         elif kind == "import_module":

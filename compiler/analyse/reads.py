@@ -136,12 +136,15 @@ Role = t.Literal[
     "hasattr",
     "opaque",
     "import_module",
+    "abort",
 ]
 
 
 @cache
 def runtime_roles() -> dict[int, tuple[Role, str]]:
     """``id(obj) -> (role, name)`` for the runtime objects the analysis recognises."""
+    from werkzeug import exceptions
+
     from sitec.runtime import globals as rt_globals
     from sitec.runtime import helpers
     from sitec.runtime import templating
@@ -163,6 +166,8 @@ def runtime_roles() -> dict[int, tuple[Role, str]]:
         id(builtins.setattr): ("setattr", "setattr"),
         id(builtins.hasattr): ("hasattr", "hasattr"),
         id(importlib.import_module): ("import_module", "importlib.import_module"),
+        id(helpers.abort): ("abort", "abort"),
+        id(exceptions.abort): ("abort", "abort"),
     }
     for name, label in OPAQUE_BUILTINS.items():
         roles[id(getattr(builtins, name))] = ("opaque", label)

@@ -152,16 +152,14 @@ class BuildMemory:
 
     # -- after analysis ---------------------------------------------------------------
 
-    def prepare(self, app: Flask, static_folders: t.Iterable[tuple[str, Path]]) -> None:
-        """Learn the app's code and static folders; decide whether every page is rendered."""
+    def prepare(self, app: Flask) -> None:
+        """Learn the app's code; decide whether every page is rendered."""
         self._app = app
         self._templates = TemplateFiles(app)
         sources = project_sources(self.root, self.ignored)
         self._code_files = [os.path.realpath(path) for path in sources]
         self._page_code = PageCode(app, CodeIndex(self.root, sources), self.settings.app)
         self._config = config_digest(app.config)
-        self._static_folders = [(prefix.strip("/"), folder) for prefix, folder in static_folders]
-        self._stamp_static_folders()
         record = self.record
         if record is None:
             self.why_all = self.why_all or "no earlier build"
@@ -179,6 +177,12 @@ class BuildMemory:
                 if not changed.keys().isdisjoint(paths)
             }
 
+    def note_static_folders(self, folders: t.Iterable[tuple[str, Path]]) -> None:
+        """The static folders the build copies, as ``(URL prefix, folder)``: stamped now,
+        before they are copied."""
+        self._static_folders = [(prefix.strip("/"), folder) for prefix, folder in folders]
+        self._stamp_static_folders()
+
     def previous_output(self) -> PreviousOutput | None:
         """The last output, for the staged tree to take unchanged files from."""
         if self.record is None:
@@ -195,7 +199,7 @@ class BuildMemory:
         entry = record.pages.get(url)
         if entry is None or entry.endpoint != endpoint or entry.inputs in self._affected_sets:
             return None
-        if (entry.reads or entry.error) and CODE in self.changes.groups:
+        if (entry.reads or entry.g_feeding_reads or entry.error) and CODE in self.changes.groups:
             return None
         if entry.code != self._fingerprint(endpoint, entry.templates):
             return None
@@ -214,6 +218,7 @@ class BuildMemory:
             headers=list(entry.headers),
             body=b"",
             reads=[Evidence(**read) for read in entry.reads],
+            g_feeding_reads=[Evidence(**read) for read in entry.g_feeding_reads],
             templates=list(entry.templates),
             files=list(entry.files),
             folders=list(entry.folders),
@@ -242,6 +247,7 @@ class BuildMemory:
             status=page.status,
             headers=list(page.headers),
             reads=[read.to_json() for read in page.reads],
+            g_feeding_reads=[read.to_json() for read in page.g_feeding_reads],
             templates=list(page.templates),
             files=list(page.files),
             folders=list(page.folders),

@@ -26,7 +26,7 @@ from . import stamps
 from .stamps import Stamp
 
 #: Bump whenever the record's meaning changes: an older record is then ignored.
-FORMAT = 1
+FORMAT = 2
 CACHE_FOLDER = ".sitec-cache"
 RECORD_NAME = "record.json"
 
@@ -54,6 +54,8 @@ class PageEntry:
     headers: list[tuple[str, str]]
     #: Request reads as evidence dicts (``Evidence.to_json``).
     reads: list[dict[str, t.Any]]
+    #: Reads that only filled ``g`` attributes the page does not use, likewise.
+    g_feeding_reads: list[dict[str, t.Any]]
     templates: list[str]
     files: list[str]
     folders: list[str]
@@ -192,6 +194,7 @@ class BuildRecord:
                 page.status,
                 page.headers,
                 page.reads,
+                page.g_feeding_reads,
                 page.templates,
                 page.files,
                 page.folders,
@@ -227,13 +230,14 @@ class BuildRecord:
         urls: list[str] = data["urls"]
         pages = {}
         for url, fields in data["pages"].items():
-            (endpoint, status, headers, reads, templates, files, folders, links, error,
-             inputs, code, file, sha256, size) = fields  # fmt: skip
+            (endpoint, status, headers, reads, g_feeding_reads, templates, files, folders,
+             links, error, inputs, code, file, sha256, size) = fields  # fmt: skip
             pages[url] = PageEntry(
                 endpoint,
                 status,
                 [(name, value) for name, value in headers],
                 reads,
+                g_feeding_reads,
                 templates,
                 files,
                 folders,

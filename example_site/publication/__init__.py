@@ -12,6 +12,8 @@ The blueprints, by what they serve:
 - ``api``: ``/api/posts.json`` and ``/api/search``;
 - ``contact``: the contact form;
 - ``members``: log in, the members' desk, log out.
+
+And one command of its own: ``sitec new-post TITLE`` starts a draft.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from . import contact
 from . import feeds
 from . import members
 from . import pages
+from .commands import new_post
 from .csrf import csrf_token
 from .formatting import long_date
 from .visitors import returning_visitor
@@ -62,6 +65,7 @@ def create_app(config: t.Mapping[str, t.Any] | None = None) -> Flask:
     for module in (blog, pages, feeds, api, contact, members):
         app.register_blueprint(module.blueprint)
 
+    app.cli.add_command(new_post)
     app.add_template_global(csrf_token)
     app.add_template_global(returning_visitor)
     app.add_template_filter(long_date)

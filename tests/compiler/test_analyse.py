@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_build_support import VISITORS
+from test_build_support import get_as
 
 from sitec.compiler.analyse import AppAnalysis
 from sitec.compiler.analyse import analyse_app
@@ -233,11 +235,8 @@ def test_static_routes_do_not_change_with_the_request(analysis: AppAnalysis, app
             found.endpoint, found.rule
         )
         bodies = set()
-        for cookie, query in (("a", "?q=1&utm=x"), ("b", "?q=2&value=y")):
-            client = app.test_client()
-            client.set_cookie("theme", cookie)
-            client.set_cookie("session", cookie)
-            response = client.get(url + query, headers={"User-Agent": cookie})
+        for visitor in VISITORS:  # cookies, signed sessions, queries, headers
+            response = get_as(app, url, visitor, "http://localhost")
             assert response.status_code == 200, url
             bodies.add(response.data)
         assert len(bodies) == 1, url

@@ -100,6 +100,8 @@ def test_a_path_value_with_dot_dot_is_refused(project: Path) -> None:
     assert problem.url == "/files/../../escaped.html"
     assert problem.endpoint == "files"
     assert "'..'" in problem.message
+    generator = line_of(project / "unsafe_app.py", "unsafe-generator")
+    assert problem.found_by == f"the url_values generator at unsafe_app.py:{generator}"
     assert tree(project / "_site") == before
     no_file_escaped(project.parent)
 
@@ -180,6 +182,37 @@ def test_a_bad_tool_sitec_table(project: Path, extra: str, needles: tuple[str, .
     line = assert_clean_failure(process, *needles)
     assert line.startswith("Error: ")
     assert tree(project / "_site") == before
+
+
+def test_a_route_override_naming_no_endpoint(project: Path) -> None:
+    """A typo in [tool.sitec.routes] would leave the route decided by analysis alone."""
+    before = intact(project)
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + '\n[tool.sitec.routes]\n"indx" = "dynamic"\n')
+    with pytest.raises(SettingsError) as error:
+        run_build(project, app="intact_app:app")
+    assert str(error.value) == (
+        f"[tool.sitec.routes] in {pyproject}: the app has no endpoint 'indx'"
+        " (did you mean 'index'?); see the endpoints with 'sitec routes'."
+    )
+    for command in ("build", "explain"):
+        process = run_sitec([command, "--app", "intact_app:app"], project)
+        assert_clean_failure(process, "Error: ", "no endpoint 'indx'", "did you mean 'index'")
+    assert tree(project / "_site") == before
+
+
+def test_a_folder_a_build_did_not_make_is_refused_before_anything_runs(project: Path) -> None:
+    """The default app of the fixture fails to import: the folder check comes first."""
+    foreign = project / "notes"
+    foreign.mkdir()
+    (foreign / "todo.txt").write_text("mine")
+    with pytest.raises(OutputError, match="not made by a build"):
+        run_build(project, output=str(foreign))
+    process = run_sitec(["build", "-o", str(foreign)], project)
+    line = assert_clean_failure(process, "Error: output folder", str(foreign), "not made by a")
+    assert "choose another output folder (-o), or delete this one" in line
+    assert "--force" not in process.stdout + process.stderr
+    assert (foreign / "todo.txt").read_text() == "mine"
 
 
 def test_a_base_url_that_is_not_a_path(project: Path) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import pytest
 from test_build_support import assert_clean_failure
 from test_build_support import assert_static_pages_do_not_change
+from test_build_support import build_committed
 from test_build_support import line_of
 from test_build_support import manifest_of
 from test_build_support import report_of
@@ -24,6 +25,7 @@ from test_build_support import tree
 from test_build_support import written_urls
 
 from sitec.compiler.build import build
+from sitec.compiler.load import load_app
 
 # endpoint -> (decision, reason message fragment, file, MARK in that file, via fragment)
 DECISIONS = {
@@ -60,6 +62,7 @@ DECISIONS = {
     "config_forced_dynamic": ("dynamic", "forced dynamic", None, None, "[tool.sitec.routes]"),
     "campaign": ("static", "forced static", "decisions_app.py", "static-override", None),
     "config_forced_static": ("static", "forced static", None, None, "[tool.sitec.routes]"),
+    "newsletter": ("static", None, None, None, None),  # GET is a file, POST the server's
 }
 
 
@@ -70,7 +73,7 @@ def decisions(build_project):
     result = build(settings)
     assert result.committed, report_of(result)
     # Every decision test: what was declared static does not change for any visitor.
-    assert assert_static_pages_do_not_change(settings) == 5
+    assert assert_static_pages_do_not_change(settings) == 6
     return project, settings, result
 
 
@@ -102,8 +105,33 @@ def test_static_pages_are_written_and_do_not_change_for_any_visitor(decisions) -
         "/hello/": "hello/index.html",
         "/campaign/": "campaign/index.html",
         "/config-static/": "config-static/index.html",
+        "/newsletter/": "newsletter/index.html",
     }
-    assert assert_static_pages_do_not_change(settings) == 5
+    assert assert_static_pages_do_not_change(settings) == 6
+
+
+def test_the_methods_a_file_cannot_answer_go_to_the_wsgi_server(decisions) -> None:
+    """A static GET + POST page: the manifest says which methods the WSGI server takes,
+    and the analysis notes it."""
+    project, settings, result = decisions
+    manifest = manifest_of(settings.output)
+    newsletter = route_of(manifest, "newsletter")
+    assert newsletter["decision"] == "static"
+    assert newsletter["methods"] == ["GET", "HEAD", "OPTIONS", "POST"]
+    assert newsletter["dynamic_methods"] == ["OPTIONS", "POST"]
+    contact = route_of(manifest, "contact")  # POST only: dynamic, all of it
+    assert contact["dynamic_methods"] == contact["methods"] == ["OPTIONS", "POST"]
+    assert route_of(manifest, "index")["dynamic_methods"] == ["OPTIONS"]
+    [note] = [n for n in result.route("newsletter").notes if "POST" in n.message]
+    assert note.message == "also accepts POST; a static file answers only GET"
+    assert (note.file, note.line) == (
+        "decisions_app.py",
+        line_of(project / "decisions_app.py", "newsletter"),
+    )
+    # The runtime still takes the post.
+    app = load_app(settings)
+    response = app.test_client().post("/newsletter/")
+    assert (response.status_code, response.headers["Location"]) == (302, "/newsletter/")
 
 
 def test_dynamic_routes_write_nothing_and_each_has_a_reason(decisions) -> None:
@@ -123,7 +151,7 @@ def test_overrides_are_shown_in_the_report_and_the_manifest(decisions) -> None:
     manifest = manifest_of(settings.output)
     campaign = route_of(manifest, "campaign")["reasons"][0]
     assert campaign == {
-        "message": "forced static: reads request.args only when debugging",
+        "message": "forced static: reads request.args only to log a campaign tag",
         "file": "decisions_app.py",
         "line": line_of(project / "decisions_app.py", "static-override"),
     }
@@ -138,7 +166,7 @@ def test_overrides_are_shown_in_the_report_and_the_manifest(decisions) -> None:
     table = report.split("\n\n", 1)[0].splitlines()
     rows = {line.split()[0]: line for line in table}
     assert "static (forced)" in rows["campaign"]
-    assert "reads request.args only when debugging" in rows["campaign"]
+    assert "reads request.args only to log a campaign tag" in rows["campaign"]
     assert "dynamic (forced)" in rows["clock"]
     assert "static (forced)" in rows["config_forced_static"]
     assert "dynamic (forced)" in rows["config_forced_dynamic"]
@@ -249,13 +277,51 @@ def test_strict_fails_on_a_render_time_read_and_keeps_the_previous_output(
     assert tree(out) == before
 
 
-def test_forced_static_that_reads_while_rendering_fails_the_build(build_project) -> None:
-    """An override is trusted for the decision, not for the proof."""
+def test_forced_static_is_written_and_what_it_overrides_is_a_warning(decisions) -> None:
+    """The README's own example: a view that reads request.args only to log it, forced
+    static with @static_page. The page is written (the user's word stands against the
+    render proof too) and the report shows each read it overrode, with the override."""
+    project, settings, result = decisions
+    assert written_urls(manifest_of(settings.output))["/campaign/"] == "campaign/index.html"
+    [warning] = [p for p in result.problems if p.endpoint == "campaign"]
+    override = line_of(project / "decisions_app.py", "static-override")
+    assert (warning.kind, result.policy_of(warning)) == ("request-read", "warn")
+    assert warning.message == (
+        "campaign reads request.args while rendering /campaign/, but it is forced static:"
+        f" reads request.args only to log a campaign tag (decisions_app.py:{override}):"
+        " written anyway"
+    )
+    assert warning.evidence is not None
+    assert (warning.evidence.file, warning.evidence.line) == (
+        "decisions_app.py",
+        line_of(project / "decisions_app.py", "campaign-args"),
+    )
+    report = report_of(result)
+    assert "warning [request-read] campaign reads request.args" in report
+    assert "note: overridden: reads request.args while rendering /campaign/" in report
+
+
+def test_forced_static_stays_a_warning_under_strict(build_project) -> None:
+    project = build_project("build_decisions")
+    result = build(settings_for(project, strict=True))
+    assert result.committed, report_of(result)
+    assert [(p.endpoint, result.policy_of(p)) for p in result.problems] == [("campaign", "warn")]
+
+
+def test_forcing_static_a_page_that_reads_a_cookie_writes_it_and_says_so(build_project) -> None:
+    """Forced in [tool.sitec.routes]; the warning is true: visitors with the cookie get
+    another page from the runtime than the file."""
     project = build_project("build_outside", "project")
     pyproject = project / "pyproject.toml"
     pyproject.write_text(pyproject.read_text() + '\n[tool.sitec.routes]\nthemed = "static"\n')
-    result = build(settings_for(project))
-    assert not result.committed
-    [failure] = result.failures()
-    assert (failure.kind, failure.endpoint) == ("request-read", "themed")
-    assert not (project / "_site").exists()
+    settings, result = build_committed(project)
+    assert written_urls(manifest_of(settings.output))["/themed/"] == "themed/index.html"
+    [warning] = result.warnings()
+    assert (warning.kind, warning.endpoint) == ("request-read", "themed")
+    assert "but it is forced static: set in [tool.sitec.routes]" in warning.message
+    process = run_sitec(["build"], project)
+    assert process.returncode == 0, process.stdout + process.stderr
+    assert "warning [request-read] themed reads request.cookies" in process.stdout
+    assert_static_pages_do_not_change(settings, overridden={"themed"})
+    with pytest.raises(AssertionError, match="themed /themed/ changed"):
+        assert_static_pages_do_not_change(settings)

@@ -8,13 +8,17 @@ own static folder).
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
 from test_build_support import assert_static_pages_do_not_change
+from test_build_support import build_committed
+from test_build_support import line_of
 from test_build_support import manifest_of
 from test_build_support import report_of
 from test_build_support import route_of
 from test_build_support import run_sitec
+from test_build_support import run_sitec_on_a_terminal
 from test_build_support import settings_for
 from test_build_support import tree
 from test_build_support import written_urls
@@ -42,6 +46,8 @@ def test_each_url_gets_its_file(output) -> None:
         "/feed.xml": "feed.xml",
         "/api/posts.json": "api/posts.json",
         "/api/status": "api/status",
+        # A folder URL answering JSON: an index file named by its type.
+        "/api/posts/": "api/posts/index.json",
         "/secure/": "secure/index.html",
         "/shop/": "shop/index.html",
         "/static/css/site.css": "static/css/site.css",
@@ -64,6 +70,7 @@ def test_types_and_replayed_headers_are_recorded_per_file(output) -> None:
     assert headers("about") == {"Content-Type": "text/html; charset=utf-8"}
     assert headers("feed") == {"Content-Type": "application/rss+xml; charset=utf-8"}
     assert headers("posts_json") == {"Content-Type": "application/json"}
+    assert headers("posts_api") == {"Content-Type": "application/json"}
     # No extension: the file keeps the URL's name and the manifest keeps its type.
     assert headers("status") == {"Content-Type": "application/json"}
     assert headers("secure") == {
@@ -91,6 +98,60 @@ def test_the_app_and_blueprint_static_folders_are_copied(output) -> None:
     ]
 
 
+def test_static_files_get_the_headers_the_runtime_sends_them_with(build_project) -> None:
+    """Each static file is requested through the app once: its caching (the app's
+    default, a blueprint's per-file get_send_file_max_age) and the after_request
+    security headers are recorded, as a host must replay them."""
+    project = build_project("build_output")
+    settings, result = build_committed(project, app="headers_app:app")
+    security = {
+        "Content-Security-Policy": "default-src 'self'",
+        "X-Frame-Options": "DENY",
+        "Strict-Transport-Security": "max-age=63072000",
+        "Referrer-Policy": "no-referrer",
+    }
+    files = {
+        entry["url"]: entry["headers"]
+        for route in manifest_of(settings.output)["routes"]
+        for entry in route["urls"]
+    }
+    assert files["/static/css/site.css"] == {
+        "Content-Type": "text/css; charset=utf-8",
+        "Cache-Control": "no-cache",
+        "Content-Disposition": "inline; filename=site.css",  # send_file names the file
+        **security,
+        "Link": "</shop/assets/img/logo.svg>; rel=preload; as=image",
+    }
+    assert files["/shop/assets/img/logo.svg"] == {
+        "Content-Type": "image/svg+xml; charset=utf-8",
+        "Cache-Control": "public, max-age=31536000",
+        "Content-Disposition": "inline; filename=logo.svg",
+        **security,
+    }
+    assert files["/"] == {"Content-Type": "text/html; charset=utf-8", **security}
+    # The runtime answers every visitor with these bytes and these headers.
+    assert assert_static_pages_do_not_change(settings) == 3
+
+
+def test_a_static_file_answered_per_visitor_makes_its_folder_dynamic(build_project) -> None:
+    project = build_project("build_output")
+    settings, result = build_committed(project, app="static_reads_app:app")
+    manifest = manifest_of(settings.output)
+    shop = route_of(manifest, "shop.static")
+    assert shop["decision"] == "dynamic"
+    assert shop["urls"] == []
+    [reason] = shop["reasons"]
+    assert reason["message"] == ("reads request.cookies while rendering /shop/assets/img/logo.svg")
+    assert (reason["file"], reason["line"]) == (
+        "static_reads_app.py",
+        line_of(project / "static_reads_app.py", "static-read"),
+    )
+    assert not (settings.output / "public/shop").exists()
+    assert [f["url_prefix"] for f in manifest["static_folders"]] == ["/static"]
+    assert [(p.kind, p.endpoint) for p in result.problems] == [("request-read", "shop.static")]
+    assert assert_static_pages_do_not_change(settings) == 2
+
+
 def test_404_html_is_the_apps_404_page(output) -> None:
     app = load_app(output)
     response = app.test_client().get("/no/such/page/")
@@ -99,12 +160,28 @@ def test_404_html_is_the_apps_404_page(output) -> None:
     assert manifest_of(output.output)["not_found"] == "404.html"
 
 
+def test_a_generic_error_handler_makes_404_html_too(build_project) -> None:
+    project = build_project("build_output")
+    settings, result = build_committed(project, app="errors_app:app")
+    response = load_app(settings).test_client().get("/no/such/page/")
+    assert response.status_code == 404
+    assert (settings.output / "public/404.html").read_bytes() == response.get_data()
+    assert response.get_data() == b"<h1>404 Not Found</h1>"
+    assert manifest_of(settings.output)["not_found"] == "404.html"
+
+
 def test_redirects_are_recorded_not_written(output) -> None:
     manifest = manifest_of(output.output)
-    assert manifest["redirects"] == [{"url": "/old/", "location": "/a/", "status": 301}]
+    assert manifest["redirects"] == [
+        {"url": "/old/", "location": "/a/", "status": 301},
+        # To another site: recorded like any redirect, not followed.
+        {"url": "/source/", "location": "https://github.com/pallets/flask", "status": 302},
+    ]
     assert not (output.output / "public/old").exists()
-    old = route_of(manifest, "old")
-    assert (old["decision"], old["urls"]) == ("static", [])
+    assert not (output.output / "public/source").exists()
+    for endpoint in ("old", "source"):
+        route = route_of(manifest, endpoint)
+        assert (route["decision"], route["urls"]) == ("static", [])
 
 
 def test_the_manifest_has_the_designed_shape(output) -> None:
@@ -138,7 +215,7 @@ def test_the_manifest_has_the_designed_shape(output) -> None:
 
 
 def test_static_pages_do_not_change_for_any_visitor(output) -> None:
-    assert assert_static_pages_do_not_change(output) == 11
+    assert assert_static_pages_do_not_change(output) == 12
 
 
 def test_a_base_url_goes_into_links_but_not_into_file_paths(build_project) -> None:
@@ -157,9 +234,26 @@ def test_a_base_url_goes_into_links_but_not_into_file_paths(build_project) -> No
     manifest = manifest_of(settings.output)
     assert manifest["base_url"] == "/docs/"
     assert written_urls(manifest)["/a/"] == "a/index.html"
-    assert manifest["redirects"] == [{"url": "/old/", "location": "/docs/a/", "status": 301}]
+    assert manifest["redirects"] == [
+        {"url": "/old/", "location": "/docs/a/", "status": 301},
+        {"url": "/source/", "location": "https://github.com/pallets/flask", "status": 302},
+    ]
     assert b'href="/docs/"' in (public / "404.html").read_bytes()
-    assert assert_static_pages_do_not_change(settings) == 11
+    assert '<link rel="canonical" href="http://localhost/docs/">' in index
+    assert assert_static_pages_do_not_change(settings) == 12
+
+
+def test_a_full_base_url_gives_absolute_links_its_scheme_and_host(build_project) -> None:
+    project = build_project("build_output")
+    settings, result = build_committed(project, base_url="https://example.org/docs/")
+    index = (settings.output / "public/index.html").read_text()
+    assert '<link rel="canonical" href="https://example.org/docs/">' in index
+    assert 'href="/docs/a/"' in index
+    manifest = manifest_of(settings.output)
+    assert manifest["base_url"] == "/docs/"
+    assert written_urls(manifest)["/a/"] == "a/index.html"
+    # Served from https://example.org/docs/, the runtime answers with the same bytes.
+    assert assert_static_pages_do_not_change(settings) == 12
 
 
 @pytest.mark.parametrize(
@@ -208,6 +302,22 @@ def test_the_cli_writes_the_same_tree_as_the_api(build_project, tmp_path) -> Non
     assert build(settings_for(project, output=str(tmp_path / "api"))).committed
     process = run_sitec(["build", "-o", str(tmp_path / "cli"), "--jobs", "2"], project)
     assert process.returncode == 0, process.stdout + process.stderr
-    assert "11 pages pre-rendered" in process.stdout
-    assert "1 redirects" in process.stdout
+    assert "12 pages pre-rendered" in process.stdout
+    assert "2 redirects" in process.stdout
     assert _named_out(tmp_path / "cli") == _named_out(tmp_path / "api")
+
+
+def test_the_cli_shows_a_progress_bar_on_a_terminal_only(build_project) -> None:
+    project = build_project("build_output")
+    code, stdout, terminal = run_sitec_on_a_terminal(["build"], project)
+    assert code == 0, stdout + terminal
+    # Redrawn in place (\r) as pages come: the last state is full.
+    bars = re.findall(r"rendering pages  \[([#-]+)\]  (\d+)/(\d+)", terminal)
+    assert len(bars) > 1, terminal
+    assert bars[-1] == ("#" * len(bars[-1][0]), "12", "12")
+    assert [int(done) for _, done, _ in bars] == sorted(int(done) for _, done, _ in bars)
+    assert "12 pages pre-rendered" in stdout and "rendering pages" not in stdout
+
+    process = run_sitec(["build"], project)  # stderr is a pipe: no bar at all
+    assert process.returncode == 0
+    assert process.stderr == ""

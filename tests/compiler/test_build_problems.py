@@ -25,14 +25,15 @@ from test_build_support import written_urls
 
 from sitec.compiler.build import build
 
-# kind -> (url, endpoint, how it was found)
+# kind -> (url, endpoint, how it was found when no page linked to it first); every one
+# of them is linked from /.
 EXPECTED = {
-    "bad-status": ("/posts/missing/", "post", "crawled from /"),
-    "render-error": ("/broken/", "broken", "literal url_for in index.html"),
-    "type-mismatch": ("/data.json", "data_json", "literal url_for in index.html"),
-    "file-collision": ("/twice.html", "twice_html", "literal url_for in index.html"),
-    "folder-collision": ("/entry/one/", "entry_page", "literal url_for in index.html"),
-    "not-cacheable": ("/cookie/", "cookie", "literal url_for in index.html"),
+    "bad-status": ("/posts/missing/", "post", None),  # only by the link
+    "render-error": ("/broken/", "broken", None),  # its rule, then the link
+    "type-mismatch": ("/data.json", "data_json", None),
+    "file-collision": ("/twice.html", "twice_html", None),
+    "folder-collision": ("/entry/one/", "entry_page", "url_for at index.html:5"),
+    "not-cacheable": ("/cookie/", "cookie", None),
 }
 
 
@@ -50,16 +51,20 @@ def test_every_problem_is_reported_at_once_with_url_endpoint_and_referrer(
     assert not result.committed
     found = {p.kind: (p.url, p.endpoint) for p in result.problems}
     assert found == {kind: (url, endpoint) for kind, (url, endpoint, _) in EXPECTED.items()}
-    referrers = {p.kind: p.referrer for p in result.problems}
-    assert referrers["bad-status"] == "/"  # the crawled link's page
+    assert {p.kind: p.referrer for p in result.problems} == {kind: "/" for kind in EXPECTED}
+    assert {p.kind: p.found_by for p in result.problems} == {
+        kind: found_by for kind, (_, _, found_by) in EXPECTED.items()
+    }
     assert sorted(p.kind for p in result.failures()) == sorted(EXPECTED)
     assert not (project / "_site").exists()
 
     report = report_of(result)
     assert "build failed with 6 errors" in report
     for kind, (url, _, _) in EXPECTED.items():
-        assert f"error [{kind}]" in report
-        assert url in report
+        block = report[report.index(f"error [{kind}]") :].split("\nerror", 1)[0]
+        assert url in block
+        assert "\n    linked from /\n" in block + "\n"
+    assert "found by url_for at index.html:5" in report
 
 
 def test_the_messages_say_what_went_wrong(build_project) -> None:

@@ -20,6 +20,7 @@ import pytest
 from sitec.compiler.build import BuildResult
 from sitec.compiler.build import build
 from sitec.compiler.load import load_app
+from sitec.compiler.paths import recorded_headers
 from sitec.compiler.project import BuildSettings
 from sitec.compiler.project import load_settings
 from sitec.compiler.report import print_build
@@ -43,6 +44,14 @@ def settings_for(project: Path, **flags: t.Any) -> BuildSettings:
 def run_build(project: Path, **flags: t.Any) -> BuildResult:
     """Build ``project`` through the Python API, as ``sitec build`` would."""
     return build(settings_for(project, **flags))
+
+
+def build_committed(project: Path, **flags: t.Any) -> tuple[BuildSettings, BuildResult]:
+    """Build ``project`` with these flags; the build must commit its output."""
+    settings = settings_for(project, **flags)
+    result = build(settings)
+    assert result.committed, report_of(result)
+    return settings, result
 
 
 def report_of(result: BuildResult, *, explain: bool = True) -> str:
@@ -104,7 +113,9 @@ VISITORS: list[dict[str, t.Any]] = [
 ]
 
 
-def _get_as(app: t.Any, url: str, visitor: dict[str, t.Any], script_name: str) -> t.Any:
+def get_as(app: t.Any, url: str, visitor: dict[str, t.Any], site: str) -> t.Any:
+    """``GET url`` from the test client of ``app`` at ``site``, as ``visitor``: its
+    cookies, its session (signed with the app's key), its query string and headers."""
     client = app.test_client()
     for name, value in visitor["cookies"].items():
         client.set_cookie(name, value)
@@ -113,27 +124,34 @@ def _get_as(app: t.Any, url: str, visitor: dict[str, t.Any], script_name: str) -
             session.update(visitor["session"])
     return client.get(
         url + visitor["query"],
-        base_url=f"http://localhost{script_name}",
+        base_url=site,
         headers=visitor["headers"],
     )
 
 
-def assert_static_pages_do_not_change(settings: BuildSettings) -> int:
+def assert_static_pages_do_not_change(
+    settings: BuildSettings, *, overridden: t.Collection[str] = ()
+) -> int:
     """Request every URL the manifest says is static through the runtime, as each of
     :data:`VISITORS`: the same bytes each time, equal to the written file, with the
-    recorded ``Content-Type``. Redirects answer alike too. Returns the URLs checked."""
+    recorded headers (those a host replays). Redirects answer alike too. Returns the
+    URLs checked.
+
+    ``overridden`` names endpoints forced static although they read the request: the
+    user's word, not the build's, so they are left out."""
     out = settings.output
     manifest = manifest_of(out)
     app = load_app(settings)
-    script_name = manifest["base_url"].rstrip("/")
+    # Where the site is served: the --base-url's scheme and host, when it has them.
+    site = f"{settings.address.scheme}://{settings.address.host}{manifest['base_url'].rstrip('/')}"
     checked = 0
     for route in manifest["routes"]:
-        if route["decision"] != "static":
+        if route["decision"] != "static" or route["endpoint"] in overridden:
             continue
         for entry in route["urls"]:
             written = (out / "public" / entry["file"]).read_bytes()
             for visitor in VISITORS:
-                response = _get_as(app, entry["url"], visitor, script_name)
+                response = get_as(app, entry["url"], visitor, site)
                 try:
                     assert response.status_code == 200, (entry["url"], response.status)
                     body = response.get_data()
@@ -142,13 +160,13 @@ def assert_static_pages_do_not_change(settings: BuildSettings) -> int:
                         f" {VISITORS.index(visitor)}:\n  file:    {written[:200]!r}"
                         f"\n  runtime: {body[:200]!r}"
                     )
-                    assert response.headers["Content-Type"] == entry["headers"]["Content-Type"]
+                    assert recorded_headers(response.headers) == entry["headers"], entry["url"]
                 finally:
                     response.close()
             checked += 1
     for redirect in manifest.get("redirects", []):
         for visitor in VISITORS:
-            response = _get_as(app, redirect["url"], visitor, script_name)
+            response = get_as(app, redirect["url"], visitor, site)
             assert response.status_code == redirect["status"]
             assert response.headers["Location"] == redirect["location"]
             response.close()
@@ -181,6 +199,35 @@ def run_sitec(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=60,
     )
+
+
+def run_sitec_on_a_terminal(args: list[str], cwd: Path) -> tuple[int, str, str]:
+    """``sitec ARGS`` with its stderr on a real pseudo-terminal (stdout stays a pipe).
+
+    Returns the exit code, stdout, and what the terminal received.
+    """
+    import pty
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
+    env["HOME"] = str(cwd)
+    primary, secondary = pty.openpty()
+    process = subprocess.Popen(
+        [str(require_sitec()), *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=secondary
+    )
+    os.close(secondary)
+    received = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # EIO: the process closed the terminal
+            break
+        if not chunk:
+            break
+        received += chunk
+    os.close(primary)
+    stdout = process.stdout.read() if process.stdout is not None else b""
+    process.wait(timeout=60)
+    return process.returncode, stdout.decode(), received.decode(errors="replace")
 
 
 def assert_clean_failure(process: subprocess.CompletedProcess[str], *needles: str) -> str:

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
 import os
+import shutil
+import subprocess
+import sys
+import typing as t
 from pathlib import Path
 
 import pytest
@@ -384,33 +389,86 @@ def test_check_writable_accepts_new_and_existing_folders(tmp_path: Path) -> None
     assert list(tmp_path.iterdir()) == []
 
 
+def _unavailable(reason: str) -> None:
+    """Skip locally; under CI a missing capability is a failure, not a pass."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI must be able to run this test)")
+    pytest.skip(reason)
+
+
+@contextlib.contextmanager
+def _unwritable(folder: Path) -> t.Iterator[str]:
+    """Make ``folder`` refuse new entries for real; yields the error the OS gives.
+
+    A user is refused by permissions; root ignores them, so for root the folder is
+    made immutable (``chattr +i``, which stops root too) and made mutable again after.
+    """
+    if os.geteuid() != 0:
+        folder.chmod(0o500)
+        try:
+            yield os.strerror(errno.EACCES)
+        finally:
+            folder.chmod(0o700)
+        return
+    chattr = shutil.which("chattr")
+    if chattr is None:
+        _unavailable("running as root without chattr: nothing here stops root writing")
+    made = subprocess.run([chattr, "+i", str(folder)], capture_output=True, text=True)
+    if made.returncode != 0:
+        _unavailable(f"chattr +i does not work here: {made.stderr.strip()}")
+    try:
+        yield os.strerror(errno.EPERM)
+    finally:
+        subprocess.run([chattr, "-i", str(folder)], check=True)
+
+
 def test_unwritable_output_folder(tmp_path: Path) -> None:
     parent = tmp_path / "readonly"
     parent.mkdir()
-    parent.chmod(0o500)
-    try:
-        if os.access(parent, os.W_OK):
-            pytest.skip("running as root: permissions do not stop writes")
+    with _unwritable(parent) as refusal:
         with pytest.raises(OutputError) as info:
             check_writable(parent / "_site")
-        assert str(parent / "_site") in str(info.value)
-        assert "Permission denied" in str(info.value)
+        assert str(info.value) == (
+            f"output folder {parent / '_site'}: cannot write in {parent}: {refusal}"
+        )
         with pytest.raises(OutputError):
             StagedOutput(parent / "_site").__enter__()
-    finally:
-        parent.chmod(0o700)
+        assert list(parent.iterdir()) == []
 
 
-def test_read_only_file_system(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(**kwargs: object) -> str:
-        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
-
-    monkeypatch.setattr(output_module.tempfile, "mkdtemp", refuse)
-    with pytest.raises(OutputError) as info:
-        check_writable(tmp_path / "_site")
-    assert str(info.value) == (
+def test_read_only_file_system(tmp_path: Path) -> None:
+    """A real read-only mount: ``tmp_path`` bound read-only onto itself in a private
+    mount namespace (``unshare``), where ``check_writable`` runs."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        _unavailable("no unshare command to make a read-only mount with")
+    # Root makes a mount namespace; a user needs a user namespace for it (-r).
+    namespace = [unshare, "-m"] if os.geteuid() == 0 else [unshare, "-r", "-m"]
+    folder = str(tmp_path)
+    script = (
+        "import sys\n"
+        "from sitec.compiler.output import OutputError, check_writable\n"
+        "try:\n"
+        f"    check_writable({folder!r} + '/_site')\n"
+        "except OutputError as e:\n"
+        "    print(e)\n"
+    )
+    command = (
+        f"mount --bind {folder} {folder} && mount -o remount,bind,ro {folder} {folder}"
+        f' && exec "$0" -c "$1"'
+    )
+    run = subprocess.run(
+        [*namespace, "sh", "-c", command, sys.executable, script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if run.returncode != 0:
+        _unavailable(f"cannot make a read-only mount here: {run.stderr.strip()}")
+    assert run.stdout.strip() == (
         f"output folder {tmp_path / '_site'}: cannot write in {tmp_path}: Read-only file system"
     )
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_output_under_a_file(tmp_path: Path) -> None:
@@ -463,7 +521,9 @@ def test_foreign_folder_is_not_replaced(tmp_path: Path) -> None:
     out.mkdir()
     (out / "notes.txt").write_text("mine")
     (out / "manifest.json").write_text('{"manifest_version": 3}')  # e.g. a browser extension
-    with pytest.raises(OutputError, match="not made by a build.*--force"):
+    with pytest.raises(
+        OutputError, match=r"not made by a build; choose another output folder \(-o\)"
+    ):
         StagedOutput(out).__enter__()
     assert siblings(out) == []
     build(out, {"index.html": b"x"}, force=True)

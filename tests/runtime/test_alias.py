@@ -144,6 +144,13 @@ def test_real_flask_imported_first_is_refused() -> None:
         # Nothing was half-installed.
         assert sys.modules["flask"] is impostor
         assert not any(name.startswith("flask.") for name in sys.modules)
+        import importlib.metadata
+        try:
+            importlib.metadata.version("flask")
+        except importlib.metadata.PackageNotFoundError:
+            pass
+        else:
+            raise SystemExit("the flask distribution was installed without the alias")
         print("OK")
         """
     )
@@ -205,3 +212,128 @@ def test_an_extension_written_against_flask_sansio_runs() -> None:
             """
         )
     )
+
+
+def test_flask_distribution_exists_only_while_the_alias_is_installed() -> None:
+    assert_ok(
+        run_python(
+            """
+            import importlib.metadata as metadata
+            import sys
+
+            import sitec.runtime
+
+            def missing(name):
+                try:
+                    metadata.version(name)
+                except metadata.PackageNotFoundError:
+                    return True
+                return False
+
+            finders = list(sys.meta_path)
+            assert missing("flask")  # importing the runtime changes nothing
+
+            sitec.runtime.install_flask_alias()
+            for name in ("flask", "Flask", "FLASK"):
+                assert metadata.version(name) == sitec.runtime.FLASK_API_VERSION, name
+            dist = metadata.distribution("flask")
+            assert dist.name == "Flask"
+            assert "sitec.runtime" in dist.metadata["Summary"]
+            assert "not the Flask project's distribution" in dist.metadata["Summary"]
+            assert metadata.packages_distributions()["flask"] == ["Flask"]
+            assert missing("flask-sqlalchemy") and missing("flasky")
+            from flask import Flask
+
+            sitec.runtime.uninstall_flask_alias()
+            assert missing("flask")
+            assert sys.meta_path == finders
+            assert not any(name.split(".")[0] == "flask" for name in sys.modules)
+            try:
+                import flask
+            except ModuleNotFoundError:
+                pass
+            else:
+                raise SystemExit("import flask still works after uninstalling")
+            assert Flask is sitec.runtime.Flask  # names already imported stay
+            sitec.runtime.uninstall_flask_alias()  # a second time does nothing
+            print("OK")
+            """
+        )
+    )
+
+
+def test_an_installed_flask_distribution_is_answered_for_while_aliased(tmp_path: Path) -> None:
+    # A real Flask distribution on the path, as pip would leave it.
+    info = tmp_path / "flask-2.0.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: Flask\nVersion: 2.0.0\n")
+    assert_ok(
+        run_python(
+            f"""
+            import importlib.metadata as metadata
+            import sys
+
+            sys.path.insert(0, {str(tmp_path)!r})
+            import sitec.runtime
+
+            assert metadata.version("flask") == "2.0.0"
+            sitec.runtime.install_flask_alias()
+            # What "import flask" runs is the runtime, and the version says so.
+            assert metadata.version("flask") == sitec.runtime.FLASK_API_VERSION
+            # A search of given folders finds what is in them.
+            found = metadata.distributions(path=[{str(tmp_path)!r}])
+            assert [(d.name, d.version) for d in found] == [("Flask", "2.0.0")]
+            sitec.runtime.uninstall_flask_alias()
+            assert metadata.version("flask") == "2.0.0"
+            print("OK")
+            """
+        )
+    )
+
+
+VERSIONED_APP = """
+    import importlib.metadata
+
+    from flask import Flask
+
+    # Read at import, as apps do to pick code paths for Flask 1 or 2+.
+    FLASK_VERSION = importlib.metadata.version("flask")
+    if int(FLASK_VERSION.split(".")[0]) < 2:
+        raise RuntimeError("this app needs Flask 2 or later")
+
+    app = Flask(__name__)
+
+
+    @app.route("/")
+    def index():
+        return FLASK_VERSION
+
+
+    @app.cli.command("flask-version")
+    def flask_version():
+        print(f"running on Flask {FLASK_VERSION}")
+"""
+
+
+def test_the_sitec_command_loads_an_app_that_reads_the_flask_version(
+    tmp_path: Path, sitec_script: Path
+) -> None:
+    (tmp_path / "versioned.py").write_text(textwrap.dedent(VERSIONED_APP))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
+
+    def run_sitec(*args: str) -> str:
+        result = subprocess.run(
+            [str(sitec_script), "--app", "versioned", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    version = sitec.runtime.FLASK_API_VERSION
+    assert run_sitec("flask-version") == f"running on Flask {version}\n"
+    assert "index" in run_sitec("routes")
+    assert f"Flask {version} (the API of sitec.runtime" in run_sitec("--version")

@@ -19,6 +19,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from sitec.runtime import FLASK_API_VERSION
 from sitec.runtime import Blueprint
 from sitec.runtime import Flask
 from sitec.runtime import current_app
@@ -726,7 +727,7 @@ def test_version_option():
     lines = result.output.splitlines()
     assert lines[0].startswith("Python ")
     assert any(line.startswith("Werkzeug ") for line in lines)
-    assert "sitec.runtime" in result.output
+    assert f"Flask {FLASK_API_VERSION} (the API of sitec.runtime, sitec " in result.output
     assert "--version" not in invoke(["--help"], FlaskGroup(add_version_option=False)).output
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import threading
 
 import pytest
 
 from sitec.runtime import Flask
+from sitec.runtime import Request
 from sitec.runtime import copy_current_request_context
 from sitec.runtime import current_app
 from sitec.runtime import g
@@ -392,3 +394,31 @@ def test_session_transaction(app):
     assert client.get("/read").data == b"seed"
     with client.session_transaction() as sess:
         assert sess["planted"] == "seed"
+
+
+def test_uploaded_files_are_closed_when_the_request_ends(app):
+    uploads = []
+
+    @app.post("/upload")
+    def upload():
+        uploads.append(request.files["doc"])
+        return request.files["doc"].read()
+
+    client = app.test_client()
+    response = client.post("/upload", data={"doc": (io.BytesIO(b"payload"), "doc.txt")})
+    assert response.data == b"payload"
+    assert uploads[0].stream.closed
+
+
+def test_a_request_class_with_its_own_close_is_always_closed(app):
+    closed = []
+
+    class ClosingRequest(Request):
+        def close(self):
+            closed.append(self.path)
+            super().close()
+
+    app.request_class = ClosingRequest
+    app.add_url_rule("/plain", "plain", lambda: "plain")
+    assert app.test_client().get("/plain").data == b"plain"
+    assert closed == ["/plain"]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import logging
+import traceback
+import weakref
 
 import pytest
 from werkzeug.exceptions import Aborter
@@ -12,6 +15,7 @@ from werkzeug.exceptions import Forbidden
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
 from werkzeug.exceptions import NotFound
+from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from sitec.runtime import Blueprint
@@ -377,6 +381,65 @@ def test_trap_http_exceptions(app):
     app.add_url_rule("/nf", "nf", lambda: abort(404))
     with pytest.raises(NotFound):
         app.test_client().get("/nf")
+
+
+def call_wsgi(app, path, method="GET"):
+    """One request straight through the WSGI callable: (status, body)."""
+    builder = EnvironBuilder(path=path, method=method)
+    environ = builder.get_environ()
+    builder.close()
+    seen = []
+    body = app(environ, lambda status, headers, exc_info=None: seen.append(status))
+    try:
+        return seen[0], b"".join(body)
+    finally:
+        body.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "status"),
+    [("/missing", "GET", "404 NOT FOUND"), ("/form", "GET", "405 METHOD NOT ALLOWED")],
+)
+def test_answered_routing_errors_leave_no_garbage_cycle(app, path, method, status):
+    # The request of a 404 or 405 must be freed when the request ends, not
+    # kept alive with its environ and response until the garbage collector runs.
+    requests = []
+
+    @app.errorhandler(NotFound)
+    @app.errorhandler(405)
+    def remember(error):
+        requests.append(weakref.ref(request._get_current_object()))
+        return f"no {request.path}", error.code
+
+    app.add_url_rule("/form", "form", lambda: "posted", methods=["POST"])
+    gc.collect()
+    gc.disable()
+    try:
+        assert call_wsgi(app, path, method) == (status, f"no {path}".encode())
+        assert requests[0]() is None
+    finally:
+        gc.enable()
+
+
+def test_trapped_routing_error_keeps_its_traceback(app):
+    app.config.update(TRAP_HTTP_EXCEPTIONS=True, TESTING=True)
+    with pytest.raises(NotFound) as info:
+        call_wsgi(app, "/missing")
+    frames = [frame.name for frame in traceback.extract_tb(info.value.__traceback__)]
+    assert "dispatch_request" in frames
+
+
+def test_error_in_404_handler_keeps_the_404_traceback(app):
+    app.config["TESTING"] = True
+
+    @app.errorhandler(404)
+    def broken(error):
+        raise KeyError("handler bug")
+
+    with pytest.raises(KeyError) as info:
+        call_wsgi(app, "/missing")
+    assert isinstance(info.value.__context__, NotFound)
+    assert info.value.__context__.__traceback__ is not None
 
 
 def test_trapped_http_exception_uses_class_handlers(app):

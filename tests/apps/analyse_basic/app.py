@@ -14,7 +14,7 @@ from sitec.compiler.hints import dynamic_page
 from sitec.compiler.hints import static_page
 
 app = Flask(__name__)
-app.config["SITEC_ROUTES"] = {"configured": "dynamic"}
+app.config.update(SITEC_ROUTES={"configured": "dynamic"}, SECRET_KEY="analyse basic")
 PAGE_TEMPLATE = "page.html"
 
 

@@ -17,7 +17,7 @@ def files(name):
     return f"<p>{name}</p>"
 
 
-@url_values("files")
+@url_values("files")  # MARK unsafe-generator
 def file_names():
     yield {"name": "fine"}
     yield {"name": "../../escaped.html"}

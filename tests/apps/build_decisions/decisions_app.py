@@ -5,9 +5,11 @@ from decisions_auth import login_required
 from flask import Blueprint
 from flask import Flask
 from flask import g
+from flask import redirect
 from flask import render_template
 from flask import request
 from flask import session
+from flask import url_for
 
 from sitec.compiler.hints import dynamic_page
 from sitec.compiler.hints import static_page
@@ -93,10 +95,11 @@ def subscribe():
 
 
 @app.get("/campaign/")
-@static_page(reason="reads request.args only when debugging")  # MARK static-override
+@static_page(reason="reads request.args only to log a campaign tag")  # MARK static-override
 def campaign():
-    if app.debug:
-        print(request.args)  # MARK campaign-args
+    tag = request.args.get("utm_campaign")  # MARK campaign-args
+    if tag:
+        app.logger.info("campaign %s", tag)
     return "<p>campaign</p>"
 
 
@@ -120,3 +123,10 @@ def config_forced_dynamic():
 
 app.register_blueprint(prefs)
 app.register_blueprint(members)
+
+
+@app.route("/newsletter/", methods=["GET", "POST"])
+def newsletter():  # MARK newsletter
+    if request.method == "POST":  # a file cannot take the post: the WSGI server does
+        return redirect(url_for("newsletter"))
+    return "<form method=post><button>subscribe</button></form>"

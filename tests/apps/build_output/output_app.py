@@ -37,6 +37,10 @@ def create_app():
     def status():
         return jsonify(ok=True)
 
+    @app.get("/api/posts/")
+    def posts_api():
+        return jsonify(posts=["a", "b"])
+
     @app.get("/secure/")
     def secure():
         response = app.make_response(render_template("page.html", title="secure"))
@@ -49,6 +53,10 @@ def create_app():
     @app.get("/old/")
     def old():
         return redirect(url_for("folder_page"), 301)
+
+    @app.get("/source/")
+    def source():
+        return redirect("https://github.com/pallets/flask")
 
     @app.errorhandler(404)
     def not_found(error):
