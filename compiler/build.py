@@ -284,7 +284,8 @@ def build(
             project_root=settings.project_root,
         )
         output.write_json("manifest.json", manifest)
-        result.problems += emit_bundle(
+        emit = memory.emit_bundle if memory is not None else emit_bundle
+        result.problems += emit(
             output.staging,
             manifest,
             app.url_map,

@@ -219,9 +219,11 @@ def _check_segment(segment: str, shown: str) -> None:
         raise UnsafePath(shown, "an empty segment ('//'), which hosts merge away")
     if segment in {".", ".."}:
         raise UnsafePath(shown, f"a {segment!r} segment, which would leave its folder")
-    for char in segment:
-        if unicodedata.category(char) in {"Cc", "Zl", "Zp"}:
-            raise UnsafePath(shown, f"a control character {char!r}")
+    # Printable ASCII has none of them: only other names need the look per character.
+    if not (segment.isascii() and segment.isprintable()):
+        for char in segment:
+            if unicodedata.category(char) in {"Cc", "Zl", "Zp"}:
+                raise UnsafePath(shown, f"a control character {char!r}")
     if _DRIVE.match(segment):
         raise UnsafePath(shown, f"{segment!r} reads as a drive letter on Windows")
     if segment.split(".", 1)[0].rstrip(" ").lower() in _DEVICE_NAMES:

@@ -25,7 +25,9 @@ import datetime
 import decimal
 import enum
 import hashlib
+import json
 import os
+import shutil
 import sysconfig
 import time
 import typing as t
@@ -34,6 +36,7 @@ from pathlib import Path
 from uuid import UUID
 
 from ..model import Evidence
+from ..model import Problem
 from ..model import RenderedPage
 from ..model import ReusedPage
 from ..model import WrittenFile
@@ -58,6 +61,8 @@ from .stamps import Stamp
 from .template_files import TemplateFiles
 
 if t.TYPE_CHECKING:  # pragma: no cover
+    from werkzeug.routing import Map
+
     from sitec.runtime import Flask
 
     from ..build import BuildResult
@@ -129,10 +134,17 @@ class BuildMemory:
         self.reused = 0
         self._entries: dict[str, PageEntry] = {}
         self._input_sets: dict[tuple[str, ...], int] = {}
+        #: Input sets of the last record -> their number in the new one, and the new
+        #: numbers of pages carried over (applied when the record is written).
+        self._renumbered: dict[int, int] = {}
+        self._carried_inputs: dict[str, int] = {}
         self._static_stamps: dict[str, Stamp] = {}
         self._static_folders: list[tuple[str, Path]] = []
         self._affected_sets: set[int] = set()
         self._app: Flask | None = None
+        self._bundle_key = ""
+        self._bundle_problems: list[str] = []
+        self._bundle_files: list[str] = []
 
     # -- before loading the app -------------------------------------------------------
 
@@ -183,6 +195,59 @@ class BuildMemory:
         self._static_folders = [(prefix.strip("/"), folder) for prefix, folder in folders]
         self._stamp_static_folders()
 
+    def emit_bundle(
+        self,
+        root: Path,
+        manifest: t.Mapping[str, t.Any],
+        url_map: Map | None,
+        settings: BuildSettings,
+        *,
+        max_body: int | None = None,
+    ) -> list[Problem]:
+        """:func:`~sitec.compiler.emit.emit_bundle`, or the last build's bundle when all
+        it is made of is the same: the manifest but the pages' bytes, the settings and the
+        app's code and config (its URL map, its body limit)."""
+        from ..emit import BUNDLE_FOLDERS
+        from ..emit import emit_bundle
+
+        key = _bundle_key(manifest, self.settings_digest, max_body)
+        record = self.record
+        if (
+            record is not None
+            and self.why_all is None
+            and CODE not in self.changes.groups
+            and record.bundle_key == key
+            and self._take_bundle(record, root)
+        ):
+            messages = list(record.bundle_problems)
+        else:
+            messages = [
+                p.message for p in emit_bundle(root, manifest, url_map, settings, max_body=max_body)
+            ]
+        self._bundle_key = key
+        self._bundle_problems = messages
+        self._bundle_files = sorted(
+            path.relative_to(root).as_posix()
+            for folder in BUNDLE_FOLDERS
+            for path in (root / folder).rglob("*")
+            if path.is_file()
+        )
+        return [Problem("host-config", message) for message in messages]
+
+    def _take_bundle(self, record: BuildRecord, root: Path) -> bool:
+        """Link the last bundle's files into ``root``; ``False`` if one was touched."""
+        for relative, (size, mtime_ns) in record.bundle.items():
+            if _output_stamp(record.output / relative) != (size, mtime_ns):
+                return False
+        for relative in record.bundle:
+            target = root / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(record.output / relative, target)
+            except OSError:
+                shutil.copyfile(record.output / relative, target)
+        return True
+
     def previous_output(self) -> PreviousOutput | None:
         """The last output, for the staged tree to take unchanged files from."""
         if self.record is None:
@@ -208,8 +273,13 @@ class BuildMemory:
             if entry.file is None or entry.file in self.changes.damaged:
                 return None
             source = record.output / "public" / entry.file
-        inputs = self._input_set(record.input_sets[entry.inputs])
-        self._entries[url] = dataclasses.replace(entry, inputs=inputs)
+        inputs = self._renumbered.get(entry.inputs)
+        if inputs is None:
+            inputs = self._renumbered[entry.inputs] = self._input_set(
+                record.input_sets[entry.inputs]
+            )
+        self._entries[url] = entry
+        self._carried_inputs[url] = inputs
         self.reused += 1
         return ReusedPage(
             url=url,
@@ -294,6 +364,8 @@ class BuildMemory:
                 else:
                     pages[file.url] = file
                 record.outputs[file.file] = _output_stamp(public / file.file)
+        for url, inputs in self._carried_inputs.items():
+            self._entries[url].inputs = inputs  # the last record is done with
         for url, entry in self._entries.items():
             page = pages.get(url)
             if page is not None:
@@ -306,6 +378,9 @@ class BuildMemory:
                 record.outputs[file] = _output_stamp(public / file)
             record.pages[url] = entry
         record.input_sets = [list(paths) for paths in self._input_sets]
+        record.bundle_key = self._bundle_key
+        record.bundle_problems = self._bundle_problems
+        record.bundle = {file: _output_stamp(out / file) for file in self._bundle_files}
         record.groups = {
             SETTINGS: settings_files(self.settings),
             TOOLS: _tool_paths(),
@@ -357,6 +432,17 @@ class BuildMemory:
                 self._static_stamps[os.path.realpath(folder)] = self._stamp(
                     os.path.realpath(folder)
                 )
+
+
+def _bundle_key(manifest: t.Mapping[str, t.Any], settings: str, max_body: int | None) -> str:
+    """What the deploy bundle is made of, less the pages' bytes (hashes and sizes)."""
+    routes = [
+        {**route, "urls": [{"url": u["url"], "file": u["file"], "headers": u["headers"]}
+                           for u in route["urls"]]}
+        for route in manifest["routes"]
+    ]  # fmt: skip
+    text = json.dumps([{**manifest, "routes": routes}, settings, max_body], sort_keys=True)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def _output_stamp(path: Path) -> tuple[int, int]:

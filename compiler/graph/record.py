@@ -26,7 +26,7 @@ from . import stamps
 from .stamps import Stamp
 
 #: Bump whenever the record's meaning changes: an older record is then ignored.
-FORMAT = 2
+FORMAT = 3
 CACHE_FOLDER = ".sitec-cache"
 RECORD_NAME = "record.json"
 
@@ -122,6 +122,11 @@ class BuildRecord:
     outputs: dict[str, tuple[int, int]] = field(default_factory=dict)
     #: Static file of ``public/`` -> ``(source path, sha256, size)``.
     static_files: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+    #: What the deploy bundle was made of, the problems it had, and its files
+    #: (relative to the output folder) -> ``(size, mtime_ns)``.
+    bundle_key: str = ""
+    bundle_problems: list[str] = field(default_factory=list)
+    bundle: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     # -- reading and checking -------------------------------------------------------
 
@@ -220,6 +225,7 @@ class BuildRecord:
                 file: [paths.id(source), sha, size]
                 for file, (source, sha, size) in self.static_files.items()
             },
+            "bundle": [self.bundle_key, self.bundle_problems, self.bundle],
             "paths": paths.items,
             "urls": urls.items,
         }
@@ -249,8 +255,12 @@ class BuildRecord:
                 sha256,
                 size,
             )
+        bundle_key, bundle_problems, bundle = data["bundle"]
         return cls(
             output=output,
+            bundle_key=bundle_key,
+            bundle_problems=bundle_problems,
+            bundle={file: (size, mtime) for file, (size, mtime) in bundle.items()},
             settings=data["settings"],
             config=data["config"],
             manifest=data["manifest"],
