@@ -74,6 +74,8 @@ class BuildResult:
     reused: int = 0
     #: Why every page was rendered, when the build had a memory and they all were.
     why_all: str | None = None
+    #: The inputs that changed since the last build, when it had a memory.
+    changed: str = ""
 
     def failures(self) -> list[Problem]:
         return [p for p in self.problems if self.policy_of(p) == "fail"]
@@ -221,6 +223,7 @@ def build(
     if memory is not None:
         memory.prepare(app)
         result.why_all = memory.why_all
+        result.changed = memory.changes.describe(settings.project_root)
 
     site = SiteMap(app, settings.address, analysis)
     crawl = _Crawl(site, result.problems, memory)

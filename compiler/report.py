@@ -141,7 +141,10 @@ def print_build(result: BuildResult, echo: Echo, *, explain: bool = False) -> No
         if result.why_all is not None:
             echo(f"rendered every page: {result.why_all}")
         elif result.rendered or result.reused:
-            echo(f"rendered {result.rendered} pages, reused {result.reused} unchanged ones")
+            changed = f" ({result.changed} changed)" if result.changed else ""
+            echo(
+                f"rendered {result.rendered} pages, reused {result.reused} unchanged ones{changed}"
+            )
     else:
         failures = len(result.failures())
         echo(

@@ -82,14 +82,13 @@ class ProjectWatcher:
         self._observer = Observer()
         self._handler = _Handler(self)
         self._watched: set[str] = set()
-        self._overflow = _OverflowLog(self._note)
+        self._overflow = _OverflowLog(self._overflowed)
 
     def start(self) -> None:
         self._observer.schedule(
             self._handler, str(self.root), recursive=False, event_filter=_EVENTS
         )
-        for entry in sorted(os.listdir(self.root)):
-            self._watch_top_folder(os.path.join(self.root, entry))
+        self._watch_top_folders()
         logging.getLogger("watchdog.observers").addHandler(self._overflow)
         self._observer.start()
 
@@ -119,6 +118,16 @@ class ProjectWatcher:
             batch = list(self._changed)
             self._changed.clear()
             return batch
+
+    def _watch_top_folders(self) -> None:
+        for entry in sorted(os.listdir(self.root)):
+            self._watch_top_folder(os.path.join(self.root, entry))
+
+    def _overflowed(self) -> None:
+        """Events were lost: a folder made meanwhile at the top is watched now, and the
+        next batch says a rebuild must compare everything."""
+        self._watch_top_folders()
+        self._note(OVERFLOW)
 
     def _note(self, path: str) -> None:
         with self._condition:
@@ -171,10 +180,10 @@ class _Handler(FileSystemEventHandler):
 class _OverflowLog(logging.Handler):
     """watchdog reports a queue overflow only in its log: turn that into a batch."""
 
-    def __init__(self, note: t.Callable[[str], None]) -> None:
+    def __init__(self, overflowed: t.Callable[[], None]) -> None:
         super().__init__(logging.WARNING)
-        self.note = note
+        self.overflowed = overflowed
 
     def emit(self, record: logging.LogRecord) -> None:
         if "overflow" in record.getMessage().lower():
-            self.note(OVERFLOW)
+            self.overflowed()

@@ -1,11 +1,12 @@
-"""Files read and folders listed under the project outside any page's render.
+"""Files read, folders listed and environment variables read outside any page's render.
 
 The render observer (:mod:`sitec.runtime.observe`) attributes what a page reads to that
 page. What the app reads while it is created (a config file, every post loaded into
-memory by the factory) or while URLs are discovered (a ``url_values`` generator listing
-the posts) belongs to no page: :class:`InputRecorder` collects it, through the same
-kind of audit hook (``open``, ``os.listdir``, ``os.scandir``), while its
-:meth:`~InputRecorder.recording` block runs.
+memory by the factory, ``config.from_prefixed_env()``) or while URLs are discovered (a
+``url_values`` generator listing the posts) belongs to no page: :class:`InputRecorder`
+collects it while its :meth:`~InputRecorder.recording` block runs, files and folders
+through the same kind of audit hook (``open``, ``os.listdir``, ``os.scandir``), the
+environment through a recording ``os.environ``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ class InputRecorder:
 
     ``files`` and ``folders`` hold absolute paths in first-seen order. Python sources
     (imports, ``config.from_pyfile``) go to ``code``: the code graph tracks them.
+    ``environment`` holds each variable read (``None`` when unset); when the whole
+    environment was listed (``from_prefixed_env`` does), ``environment_names`` holds
+    the names it had.
     """
 
     def __init__(self, project_root: Path, ignored: t.Iterable[Path] = ()) -> None:
@@ -37,15 +41,21 @@ class InputRecorder:
         self.files: dict[str, None] = {}
         self.folders: dict[str, None] = {}
         self.code: dict[str, None] = {}
+        self.environment: dict[str, str | None] = {}
+        self.environment_names: list[str] | None = None
 
     @contextmanager
     def recording(self) -> t.Iterator[InputRecorder]:
         """Record what this thread reads until the block ends."""
         _install_hook()
         token = _active.set(self)
+        environ = os.environ
+        # The same variables behind a recording object (os.getenv reads os.environ too).
+        os.environ = _RecordingEnviron(environ, self)  # noqa: B003
         try:
             yield self
         finally:
+            os.environ = environ  # noqa: B003
             _active.reset(token)
 
     def _inside(self, path: t.Any) -> str | None:
@@ -72,6 +82,34 @@ class InputRecorder:
         full = self._inside("." if path is None else path)
         if full is not None:
             self.folders[full] = None
+
+
+class _RecordingEnviron(os._Environ):  # type: ignore[type-arg]
+    """``os.environ`` (the same variables) noting what is read into a recorder."""
+
+    def __init__(self, environ: os._Environ[str], recorder: InputRecorder) -> None:
+        super().__init__(
+            environ._data,  # type: ignore[attr-defined]
+            environ.encodekey,  # type: ignore[attr-defined]
+            environ.decodekey,  # type: ignore[attr-defined]
+            environ.encodevalue,  # type: ignore[attr-defined]
+            environ.decodevalue,  # type: ignore[attr-defined]
+        )
+        self._recorder = recorder
+
+    def __getitem__(self, key: str) -> str:
+        try:
+            value = super().__getitem__(key)
+        except KeyError:
+            self._recorder.environment.setdefault(key, None)
+            raise
+        self._recorder.environment.setdefault(key, value)
+        return value
+
+    def __iter__(self) -> t.Iterator[str]:
+        names = list(super().__iter__())
+        self._recorder.environment_names = sorted(names)
+        return iter(names)
 
 
 def _install_hook() -> None:

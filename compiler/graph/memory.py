@@ -177,7 +177,7 @@ class BuildMemory:
             self.why_all = self.why_all or "no earlier build"
         elif record.settings != self.settings_digest:
             self.why_all = "the settings changed"
-        elif self.changes.groups & {SETTINGS, TOOLS, CREATION}:
+        elif self.changes.groups & {SETTINGS, TOOLS, CREATION} or self.changes.environment:
             self.why_all = f"{self.changes.describe(self.root)} changed"
         elif record.config != self._config:
             self.why_all = "the app's config changed"
@@ -381,6 +381,9 @@ class BuildMemory:
         record.bundle_key = self._bundle_key
         record.bundle_problems = self._bundle_problems
         record.bundle = {file: _output_stamp(out / file) for file in self._bundle_files}
+        record.environment = self.creation.environment | self.discovery.environment
+        names = self.creation.environment_names or self.discovery.environment_names
+        record.environment_names = names
         record.groups = {
             SETTINGS: settings_files(self.settings),
             TOOLS: _tool_paths(),

@@ -26,7 +26,7 @@ from . import stamps
 from .stamps import Stamp
 
 #: Bump whenever the record's meaning changes: an older record is then ignored.
-FORMAT = 3
+FORMAT = 4
 CACHE_FOLDER = ".sitec-cache"
 RECORD_NAME = "record.json"
 
@@ -79,10 +79,12 @@ class Changes:
     groups: set[str] = field(default_factory=set)
     #: Output files (relative to ``public/``) that are not as the build left them.
     damaged: set[str] = field(default_factory=set)
+    #: Environment variables the app read that changed (or appeared, or went).
+    environment: list[str] = field(default_factory=list)
 
     @property
     def nothing(self) -> bool:
-        return not self.paths and not self.damaged
+        return not self.paths and not self.damaged and not self.environment
 
     def describe(self, root: Path, limit: int = 3) -> str:
         """``templates/post.html, content/a.md and 2 more`` for the terminal."""
@@ -93,6 +95,7 @@ class Changes:
             except ValueError:
                 names.append(path)
         names.sort()
+        names += [f"${name}" for name in self.environment]
         shown = ", ".join(names[:limit])
         more = len(names) - limit
         return f"{shown} and {more} more" if more > 0 else shown
@@ -127,6 +130,10 @@ class BuildRecord:
     bundle_key: str = ""
     bundle_problems: list[str] = field(default_factory=list)
     bundle: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: Environment variables the app read (``None``: unset) and, when it listed them
+    #: all, the names there were.
+    environment: dict[str, str | None] = field(default_factory=dict)
+    environment_names: list[str] | None = None
 
     # -- reading and checking -------------------------------------------------------
 
@@ -158,6 +165,11 @@ class BuildRecord:
                 if not found.paths.keys().isdisjoint(paths):
                     found.groups.add(group)
         found.damaged = self.damaged_outputs()
+        found.environment = sorted(
+            name for name, value in self.environment.items() if os.environ.get(name) != value
+        )
+        if self.environment_names is not None and sorted(os.environ) != self.environment_names:
+            found.environment.append("(the set of variables)")
         return found
 
     def damaged_outputs(self) -> set[str]:
@@ -226,6 +238,7 @@ class BuildRecord:
                 for file, (source, sha, size) in self.static_files.items()
             },
             "bundle": [self.bundle_key, self.bundle_problems, self.bundle],
+            "environment": [self.environment, self.environment_names],
             "paths": paths.items,
             "urls": urls.items,
         }
@@ -256,11 +269,14 @@ class BuildRecord:
                 size,
             )
         bundle_key, bundle_problems, bundle = data["bundle"]
+        environment, environment_names = data["environment"]
         return cls(
             output=output,
             bundle_key=bundle_key,
             bundle_problems=bundle_problems,
             bundle={file: (size, mtime) for file, (size, mtime) in bundle.items()},
+            environment=environment,
+            environment_names=environment_names,
             settings=data["settings"],
             config=data["config"],
             manifest=data["manifest"],

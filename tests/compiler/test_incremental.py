@@ -193,6 +193,15 @@ def test_nothing_changed_imports_nothing(project: Path, tmp_path: Path) -> None:
     assert marker.read_text() == "created\n"
 
 
+def test_an_environment_variable_the_app_read_is_an_input(project: Path) -> None:
+    env = dict(os.environ, INCREMENTAL_SITE_TITLE="From the environment")
+    stdout = sitec_build(project, env=env)
+    assert "rendered every page: " in stdout and "$INCREMENTAL_SITE_TITLE" in stdout
+    assert b"From the environment" in tree(project / "_site")["public/index.html"]
+    assert "nothing changed" in sitec_build(project, env=env)
+    assert "$INCREMENTAL_SITE_TITLE changed" in sitec_build(project)  # unset again
+
+
 def test_an_output_file_edited_by_hand_is_written_again(project: Path) -> None:
     page = project / "_site/public/about/index.html"
     good = page.read_bytes()

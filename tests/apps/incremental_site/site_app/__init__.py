@@ -1,6 +1,7 @@
 """A small site for the incremental build tests: every kind of input a page can have.
 
-- ``settings.toml`` is read while the app is created (an input of every page);
+- ``settings.toml`` and the variable ``INCREMENTAL_SITE_TITLE`` are read while the app
+  is created (inputs of every page);
 - ``data/posts/*.txt`` are read while rendering: a post page reads its file, the
   index lists the folder and reads every post;
 - templates extend, include and import each other;
@@ -28,6 +29,7 @@ def create_app():
     app = Flask(__name__)
     with open(ROOT / "settings.toml", "rb") as f:
         app.config["SITE_TITLE"] = tomllib.load(f)["title"]
+    app.config["SITE_TITLE"] = os.environ.get("INCREMENTAL_SITE_TITLE", app.config["SITE_TITLE"])
     app.config["POSTS"] = ROOT / "data" / "posts"
     app.add_template_filter(shout)
     app.register_blueprint(views.bp)
