@@ -2,11 +2,13 @@
 
 :class:`ReloadChannel` numbers what the dev server publishes: ``built`` (which URL
 paths a rebuild changed) and ``error`` (what broke it). :class:`LiveReload` wraps the
-dev site: it answers ``/__sitec__/events`` with a server-sent event stream, and adds
-the client script (``templates/livereload.html.j2``) to every HTML response. The
-script reloads the page when a rebuild changed it or a file it loaded, and shows
-errors over the last good page until a rebuild succeeds. Nothing of this is ever
-written into a build.
+dev site: it answers ``/__sitec__/events`` with a server-sent event stream and
+``/__sitec__/live-reload.js`` with the client script (``templates/livereload.js.j2``),
+and adds that script to every HTML response: a same-site script file, so a page's
+``Content-Security-Policy`` that forbids inline scripts lets it run. The script
+reloads the page when a rebuild changed it or a file it loaded, and shows errors over
+the last good page until a rebuild succeeds. Nothing of this is ever written into a
+build.
 
 A page carries the event number it was served at; its stream starts there, so a
 rebuild that finished between the response and the connection is not missed.
@@ -31,6 +33,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from _typeshed.wsgi import WSGIEnvironment
 
 EVENTS_PATH = "/__sitec__/events"
+SCRIPT_PATH = "/__sitec__/live-reload.js"
 #: Set by the dev site on requests it forwards to the app: ``"app"``.
 SERVED_BY = "sitec.served_by"
 _BODY_END = re.compile(rb"</body\s*>", re.I)
@@ -101,12 +104,20 @@ class LiveReload:
     def __init__(self, site: WSGIApplication, channel: ReloadChannel) -> None:
         self.site = site
         self.channel = channel
+        self._script = render_template(
+            "livereload.js.j2", {"json": json.dumps}, events=EVENTS_PATH
+        ).encode("utf-8")
 
     def __call__(
         self, environ: WSGIEnvironment, start_response: StartResponse
     ) -> t.Iterable[bytes]:
-        if environ.get("PATH_INFO") == EVENTS_PATH and not environ.get("SCRIPT_NAME"):
-            return self._events(environ, start_response)
+        if not environ.get("SCRIPT_NAME"):
+            if environ.get("PATH_INFO") == EVENTS_PATH:
+                return self._events(environ, start_response)
+            if environ.get("PATH_INFO") == SCRIPT_PATH:
+                script = Response(self._script, mimetype="text/javascript")
+                script.headers["Cache-Control"] = "no-store"
+                return script(environ, start_response)
         generation = self.channel.generation
         captured: list[t.Any] = []
 
@@ -131,7 +142,11 @@ class LiveReload:
         kind = "app" if environ.get(SERVED_BY) == "app" else "file"
         if kind == "file" and code == 404:
             kind = "not-found"
-        page = _insert(page, self._script(generation, kind))
+        tag = (
+            f'<script id="sitec-live-reload" src="{SCRIPT_PATH}"'
+            f' data-generation="{generation}" data-kind="{kind}"></script>\n'
+        )
+        page = _insert(page, tag.encode())
         headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
         headers.append(("Content-Length", str(len(page))))
         start_response(status, headers)
@@ -147,11 +162,6 @@ class LiveReload:
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
         return response(environ, start_response)
-
-    def _script(self, generation: int, kind: str) -> bytes:
-        config = {"events": EVENTS_PATH, "generation": generation, "kind": kind}
-        text = render_template("livereload.html.j2", {"json": _script_json}, config=config)
-        return text.encode("utf-8")
 
 
 def _injectable(environ: WSGIEnvironment, status: str, headers: list[tuple[str, str]]) -> bool:
@@ -186,9 +196,3 @@ def _chained(
 
 def _no_write(data: bytes) -> None:
     raise RuntimeError("the dev server does not support the WSGI write() callable")
-
-
-def _script_json(value: t.Any) -> str:
-    """JSON that is safe inside a ``<script>`` element."""
-    text = json.dumps(value)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -28,10 +28,12 @@ def test_the_script_goes_before_the_last_body_end_of_html_only() -> None:
     page = b"<html><body><p>a</p><!-- </body> --></BODY ></html>"
     response = Client(_site(page, "text/html")).get("/")
     body = response.get_data()
-    assert body.startswith(b'<html><body><p>a</p><!-- </body> --><script id="sitec-live-reload">')
-    assert body.endswith(b"</script>\n</BODY ></html>")
+    assert body == (
+        b'<html><body><p>a</p><!-- </body> --><script id="sitec-live-reload"'
+        b' src="/__sitec__/live-reload.js" data-generation="0" data-kind="file"></script>\n'
+        b"</BODY ></html>"
+    )
     assert response.headers["Content-Length"] == str(len(body))
-    assert b'"kind": "file"' in body
 
     assert Client(_site(b"<p>no body", "text/html")).get("/").get_data().endswith(b"</script>\n")
     for mimetype in ("text/css", "application/json", "text/plain"):
@@ -42,7 +44,14 @@ def test_the_script_goes_before_the_last_body_end_of_html_only() -> None:
 
 def test_the_page_gets_the_404_kind() -> None:
     body = Client(_site(b"<p>gone</p>", "text/html", 404)).get("/x").get_data()
-    assert b'"kind": "not-found"' in body
+    assert b'data-kind="not-found"' in body
+
+
+def test_the_script_is_served_beside_the_events() -> None:
+    response = Client(_site(b"", "text/html")).get("/__sitec__/live-reload.js")
+    assert response.mimetype == "text/javascript"
+    assert b'new EventSource(config.events + "?since="' in response.get_data()
+    assert b'"/__sitec__/events"' in response.get_data()
 
 
 def test_a_stream_replays_what_the_page_missed_then_follows() -> None:
