@@ -220,7 +220,12 @@ class DevServer:
         what = _describe(changed, self.settings.project_root)
         errors = self._errors(outcome)
         if errors:
-            self.echo(click.style(f"{what}the build failed; serving the last good one", fg="red"))
+            served = (
+                "serving the last good one"
+                if (self.settings.output / MANIFEST_NAME).exists()
+                else "there is no good build to serve yet"
+            )
+            self.echo(click.style(f"{what}the build failed; {served}", fg="red"))
             for error in errors:
                 self.echo("  " + error.terminal_text().replace("\n", "\n  "))
             return
