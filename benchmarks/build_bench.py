@@ -5,16 +5,17 @@ be measured, e.g. ``/work/venv/bin/python``). For each size (``--posts``, defaul
 and 10000) it writes a blog with ``sitegen.py`` once into the cache folder, then runs,
 interleaved round by round, Frozen-Flask (``python freeze.py DEST`` in the bench's own
 virtualenv, where real Flask and Frozen-Flask are installed: neither is ever a
-dependency of sitec) and ``sitec build --jobs 0 -o DEST`` in the site's folder. Each
-run is a fresh process into an emptied output folder, timed by the wall clock from
-spawn to exit, so both sides pay for interpreter start-up, importing the app and
-loading the posts.
+dependency of sitec), ``sitec build --jobs 0 -o DEST`` in the site's folder, and the
+Jinja floor (``python floor.py DEST``: the same pages with Jinja and werkzeug's URL map
+alone, in one process). Each run is a fresh process into an empty output folder, timed
+by the wall clock from spawn to exit, so every side pays for interpreter start-up,
+importing the app and loading the posts.
 
 Memory, two numbers per run (see README.md): the peak of the summed proportional set
 size (PSS) of the whole process tree, sampled from ``/proc`` every ``--sample`` seconds,
 and the exact high-water RSS of the largest single process, from ``wait4``.
 
-After the runs, the two output trees must hold the same files with the same bytes;
+After the runs, the three output trees must hold the same files with the same bytes;
 a difference is printed (first differing file, with a diff) and fails the run.
 Results go to a JSON file.
 """
@@ -50,7 +51,11 @@ from benchenv import repo_revision
 
 WORK = CACHE / "build-bench"
 PAGE_SUFFIXES = (".html", ".xml")
-TOOLS = ("frozen-flask", "sitec")
+TOOLS = ("frozen-flask", "sitec", "jinja-floor")
+#: Where, under the outputs folder, earlier output trees wait until the next benchmark
+#: starts: deleting thousands of files slows the file creation that follows for a while
+#: on some file systems (ext4 without a journal rechecks recently freed inodes).
+TRASH = "trash"
 
 
 # --- running one build and measuring it ------------------------------------------------------
@@ -75,6 +80,8 @@ class Run:
     pages: int = 0
     files: int = 0
     log: str = ""
+    #: The Jinja floor's own CPU seconds per phase (load, render, write).
+    phases: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -181,12 +188,13 @@ def count(root: Path) -> tuple[int, int]:
     return sum(name.endswith(PAGE_SUFFIXES) for name in files), len(files)
 
 
-def compare(frozen: Path, built: Path, shown: int = 40) -> dict[str, t.Any]:
-    """Where the two trees differ: file names, then bytes. Nothing is normalised.
+def compare(frozen: Path, built: Path, tool: str, shown: int = 40) -> dict[str, t.Any]:
+    """Where ``tool``'s tree differs from Frozen-Flask's: file names, then bytes.
+    Nothing is normalised.
 
-    Frozen-Flask and sitec name files the same way for every URL of this site (``/a/``
-    -> ``a/index.html``, ``/feed.xml`` -> ``feed.xml``, static files by their path), so
-    names compare as they are.
+    Frozen-Flask, sitec and the floor name files the same way for every URL of this site
+    (``/a/`` -> ``a/index.html``, ``/feed.xml`` -> ``feed.xml``, static files by their
+    path), so names compare as they are.
     """
     ours, theirs = tree_files(built), tree_files(frozen)
     common = sorted(ours.keys() & theirs.keys())
@@ -195,7 +203,7 @@ def compare(frozen: Path, built: Path, shown: int = 40) -> dict[str, t.Any]:
         "same": not differing and ours.keys() == theirs.keys(),
         "files": len(common),
         "only_frozen_flask": sorted(theirs.keys() - ours.keys()),
-        "only_sitec": sorted(ours.keys() - theirs.keys()),
+        f"only_{tool}": sorted(ours.keys() - theirs.keys()),
         "differing": differing,
     }
     if differing:
@@ -204,19 +212,22 @@ def compare(frozen: Path, built: Path, shown: int = 40) -> dict[str, t.Any]:
             theirs[name].read_text("utf-8", "replace").splitlines(),
             ours[name].read_text("utf-8", "replace").splitlines(),
             f"frozen-flask/{name}",
-            f"sitec/{name}",
+            f"{tool}/{name}",
             lineterm="",
         )
         result["first_diff"] = list(diff)[:shown]
     return result
 
 
-def print_comparison(posts: int, found: dict[str, t.Any]) -> None:
+def print_comparison(posts: int, tool: str, found: dict[str, t.Any]) -> None:
     if found["same"]:
-        print(f"[bench] {posts} posts: the trees match ({found['files']} files, same bytes)")
+        print(
+            f"[bench] {posts} posts: {tool} and frozen-flask wrote the same tree"
+            f" ({found['files']} files, same bytes)"
+        )
         return
-    print(f"[bench] {posts} posts: THE TREES DIFFER", file=sys.stderr)
-    for key in ("only_frozen_flask", "only_sitec", "differing"):
+    print(f"[bench] {posts} posts: THE TREES OF {tool} AND frozen-flask DIFFER", file=sys.stderr)
+    for key in ("only_frozen_flask", f"only_{tool}", "differing"):
         names = found[key]
         if names:
             more = f" (+{len(names) - 5} more)" if len(names) > 5 else ""
@@ -235,8 +246,9 @@ class Size:
     runs: dict[str, list[Run]] = field(default_factory=lambda: {tool: [] for tool in TOOLS})
 
 
-def ensure_site(posts: int, seed: int) -> Path:
-    """The generated site, written again only when the generator changed."""
+def ensure_site(posts: int, seed: int, settle: float) -> Path:
+    """The generated site, written again only when the generator changed (replacing
+    the old one, whose deletion the file system is then given time to settle from)."""
     site = WORK / f"site-{posts}-seed{seed}"
     marker = site / ".sitegen"
     if marker.is_file() and marker.read_text() == sitegen.source_hash():
@@ -244,6 +256,7 @@ def ensure_site(posts: int, seed: int) -> Path:
     print(f"[bench] generating a blog of {posts} posts in {site}", file=sys.stderr)
     sitegen.generate(site, posts, seed)
     marker.write_text(sitegen.source_hash())
+    time.sleep(settle)
     return site
 
 
@@ -262,21 +275,45 @@ def tail(log: str, lines: int = 15) -> str:
     return "\n".join(f"    {line}" for line in text[-lines:])
 
 
+def move_to_trash(folder: Path, trash: Path) -> None:
+    if folder.exists():
+        trash.mkdir(parents=True, exist_ok=True)
+        folder.rename(trash / f"{folder.parent.name}-{folder.name}-{time.time_ns()}")
+
+
+def empty_trash(trash: Path, settle: float) -> None:
+    """Delete the trees earlier benchmarks left, then let the file system settle."""
+    if not trash.exists():
+        return
+    shutil.rmtree(trash, ignore_errors=True)
+    print(f"[bench] deleted earlier trees; waiting {settle:.0f} s before the first run")
+    time.sleep(settle)
+
+
+def floor_phases(log: str) -> dict[str, float]:
+    """The JSON line ``floor.py`` prints last."""
+    lines = Path(log).read_text("utf-8", "replace").strip().splitlines()
+    return json.loads(lines[-1]) if lines else {}
+
+
 def one_round(size: Size, number: int, args: argparse.Namespace, python: Path) -> None:
-    out = WORK / f"out-{size.posts}"
+    out = args.outputs / f"out-{size.posts}"
     commands = {
         "frozen-flask": (out / "frozen-flask", [str(python), "freeze.py"]),
         "sitec": (out / "sitec", [args.sitec, "build", "--jobs", str(args.jobs), "-o"]),
+        "jinja-floor": (out / "jinja-floor", [str(python), "floor.py"]),
     }
     tools = [tool for tool in TOOLS if tool in args.tool]
     # Whoever goes first takes turns, so drift in the machine hits both.
     for tool in tools if number % 2 == 0 else tools[::-1]:
         dest, cmd = commands[tool]
-        shutil.rmtree(dest, ignore_errors=True)
+        move_to_trash(dest, args.outputs / TRASH)
         log = WORK / "logs" / f"{size.posts}-{tool}-{number}.log"
         run = measure(tool, number, [*cmd, str(dest)], size.site, log, args.sample)
         root = dest / "public" if tool == "sitec" else dest
         run.pages, run.files = count(root) if run.ok else (0, 0)
+        if run.ok and tool == "jinja-floor":
+            run.phases = floor_phases(run.log)
         size.runs[tool].append(run)
         if run.ok:
             print(
@@ -292,7 +329,7 @@ def one_round(size: Size, number: int, args: argparse.Namespace, python: Path) -
             )
 
 
-def summarise(size: Size) -> dict[str, t.Any]:
+def summarise(size: Size, cores: int) -> dict[str, t.Any]:
     row: dict[str, t.Any] = {"posts": size.posts, "site": str(size.site)}
     for tool, runs in size.runs.items():
         good = [run for run in runs if run.ok]
@@ -321,7 +358,26 @@ def summarise(size: Size) -> dict[str, t.Any]:
         # per-round ratios shrugs off drift that a ratio of medians would not.
         row["ratio_rounds"] = pairs
         row["ratio"] = statistics.median(pairs)
+    floors = [run for run in size.runs["jinja-floor"] if run.ok and run.phases]
+    if floors and row["frozen-flask"].get("median_wall"):
+        row["floor_bound"] = floor_bound(floors, row["frozen-flask"]["median_wall"], cores)
     return row
+
+
+def floor_bound(floors: list[Run], frozen_wall: float, cores: int) -> dict[str, float]:
+    """The best wall time the floor's work allows on ``cores`` cores, and its ratio.
+
+    Rendering and writing split perfectly over the cores; start-up, imports and loading
+    the posts stay on one. No tool that renders these templates can do better.
+    """
+    phase = {
+        name: statistics.median(run.phases[name] for run in floors)
+        for name in ("load", "render", "write")
+    }
+    wall = statistics.median(run.wall for run in floors)
+    parallel = phase["render"] + phase["write"]
+    best = wall - parallel + parallel / cores
+    return {**phase, "cores": cores, "best_wall": best, "ratio": frozen_wall / best}
 
 
 def print_table(rows: list[dict[str, t.Any]]) -> None:
@@ -361,10 +417,19 @@ def print_table(rows: list[dict[str, t.Any]]) -> None:
     for row in rows:
         if "ratio" in row:
             low, high = min(row["ratio_rounds"]), max(row["ratio_rounds"])
-            trees = "trees match" if row["trees"]["same"] else "TREES DIFFER"
+            trees = row.get("trees", {})
+            same = "trees match" if all(t["same"] for t in trees.values()) else "TREES DIFFER"
             print(
                 f"{row['posts']} posts: sitec/frozen-flask pages/s {row['ratio']:.2f}x"
-                f" (rounds {low:.2f}-{high:.2f}); {trees}"
+                f" (rounds {low:.2f}-{high:.2f}); {same}"
+            )
+        bound = row.get("floor_bound")
+        if bound:
+            print(
+                f"{row['posts']} posts: jinja floor CPU s: load {bound['load']:.2f},"
+                f" render {bound['render']:.2f}, write {bound['write']:.2f}; rendering and"
+                f" writing on {bound['cores']} cores at best {bound['best_wall']:.2f} s wall,"
+                f" {bound['ratio']:.2f}x frozen-flask"
             )
 
 
@@ -376,18 +441,28 @@ def run_bench(args: argparse.Namespace) -> int:
     if "sitec" in args.tool:
         args.sitec = sitec_command(args.sitec)
 
+    empty_trash(args.outputs / TRASH, args.settle)
     rows, failed = [], False
     for posts in args.posts or [1000, 10000]:
-        size = Size(posts, ensure_site(posts, args.seed))
+        size = Size(posts, ensure_site(posts, args.seed, args.settle))
         rounds = args.rounds or (3 if posts < 5000 else 1)
         for number in range(rounds):
             one_round(size, number, args, python)
-        row = summarise(size)
+        row = summarise(size, os.cpu_count() or 1)
         if all(row[tool]["ok"] for tool in args.tool):
-            out = WORK / f"out-{posts}"
-            row["trees"] = compare(out / "frozen-flask", out / "sitec" / "public")
-            print_comparison(posts, row["trees"])
-            failed |= len(args.tool) == 2 and not row["trees"]["same"]
+            out = args.outputs / f"out-{posts}"
+            trees = {
+                "sitec": out / "sitec" / "public",
+                "jinja-floor": out / "jinja-floor",
+            }
+            row["trees"] = {}
+            if "frozen-flask" in args.tool:
+                for tool in args.tool:
+                    if tool in trees:
+                        found = compare(out / "frozen-flask", trees[tool], tool)
+                        row["trees"][tool] = found
+                        print_comparison(posts, tool, found)
+                        failed |= not found["same"]
         else:
             failed = True
         rows.append(row)
@@ -402,6 +477,7 @@ def run_bench(args: argparse.Namespace) -> int:
             "cpus": os.cpu_count(),
             "repo_revision": repo_revision(),
             "sitec_command": args.sitec,
+            "outputs": str(args.outputs),
             "jobs": args.jobs,
             "bench_venv": str(python),
             "versions": {"flask": FLASK_VERSION, "frozen-flask": FROZEN_FLASK_VERSION},
@@ -415,6 +491,10 @@ def run_bench(args: argparse.Namespace) -> int:
             ),
             "largest_rss_mib": "ru_maxrss from wait4: the largest single process, exact",
             "ratio": "median over rounds of sitec pages/s / frozen-flask pages/s",
+            "floor_bound": (
+                "the jinja floor's wall time with its render and write CPU seconds split"
+                " over the cores: the best any tool rendering these templates can do"
+            ),
         },
         "sizes": rows,
     }
@@ -454,6 +534,21 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--sample", type=float, default=0.05, help="seconds between memory samples (0.05)"
     )
     parser.add_argument("--seed", type=int, default=1, help="the generator's random seed (1)")
+    parser.add_argument(
+        "--outputs",
+        type=Path,
+        default=WORK,
+        help=(
+            "folder for the output trees (default: the cache folder); a tmpfs such as"
+            " /dev/shm/sitec-bench takes the disk's noise out"
+        ),
+    )
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=30,
+        help="seconds to wait after deleting the trees of earlier benchmarks (30)",
+    )
     parser.add_argument(
         "--output", help="where to write the JSON results (default: under the cache folder)"
     )

@@ -9,7 +9,9 @@ Flask project, the same bytes for the same ``--posts`` and ``--seed``:
   (a base, a macro module, an include; index, post, tag, archive, about, the feed) and
   a static folder;
 - ``content/``: one text file per post with front matter (title, date, tags);
-- ``freeze.py``: the same app frozen by Frozen-Flask into the folder given as argument.
+- ``freeze.py``: the same app frozen by Frozen-Flask into the folder given as argument;
+- ``floor.py``: the same pages rendered with Jinja and werkzeug's URL map alone (no
+  framework, no crawl, no checks), the least work that writes this tree.
 
 The pages: ``/``, ``/about/``, ``/posts/<slug>/``, ``/tags/<tag>/``, the archive
 (``/archive/`` then ``/archive/page/<n>/``, 20 posts a page) and an Atom feed at
@@ -443,6 +445,97 @@ print(f"froze {len(pages)} URLs")
 '''
 
 
+_FLOOR = '''\
+"""The blog's pages with Jinja and werkzeug's URL map alone: python floor.py DESTINATION.
+
+No framework, no request, no crawl (the URLs come from the posts), no checks: the least
+work that writes the same tree, a floor for the tools that build it. Prints its CPU
+seconds per phase as JSON on the last line.
+"""
+
+import importlib.util
+import json
+import sys
+import time
+from pathlib import Path
+
+from jinja2 import Environment
+from jinja2 import FileSystemLoader
+from werkzeug.routing import Map
+from werkzeug.routing import Rule
+
+HERE = Path(__file__).resolve().parent
+# blog/content.py alone: the package's __init__ would import a framework.
+spec = importlib.util.spec_from_file_location("blog_content", HERE / "blog" / "content.py")
+content = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(content)
+
+started = time.process_time()
+config = {"SITE_TITLE": "The Bench Blog", "SITE_AUTHOR": "A. Writer", "PER_PAGE": 20}
+posts = content.load_posts(HERE / "content")
+loaded = time.process_time()
+
+urls = Map(
+    [
+        Rule("/", endpoint="blog.index"),
+        Rule("/posts/<slug>/", endpoint="blog.post"),
+        Rule("/tags/<tag>/", endpoint="blog.tag"),
+        Rule("/archive/", defaults={"page": 1}, endpoint="blog.archive"),
+        Rule("/archive/page/<int:page>/", endpoint="blog.archive"),
+        Rule("/about/", endpoint="about"),
+        Rule("/feed.xml", endpoint="feed"),
+        Rule("/static/<path:filename>", endpoint="static"),
+    ]
+).bind("localhost")
+
+
+def url_for(endpoint, _external=False, **values):
+    return urls.build(endpoint, values, force_external=_external)
+
+
+env = Environment(
+    loader=FileSystemLoader(HERE / "blog" / "templates"),
+    autoescape=lambda name: name is not None and name.endswith((".html", ".xml")),
+)
+env.globals.update(url_for=url_for, config=config, site_title=config["SITE_TITLE"])
+env.filters["isodate"] = lambda value: value.strftime("%Y-%m-%dT00:00:00Z")
+env.filters["longdate"] = lambda value: f"{value:%B} {value.day}, {value.year}"
+
+
+def pages():
+    items = posts.items
+    tags = [(tag, len(tagged)) for tag, tagged in posts.by_tag.items()]
+    yield "/", "index.html", {"posts": items[:10], "tags": tags}
+    yield "/about/", "about.html", {"count": len(items)}
+    yield "/feed.xml", "feed.xml", {"entries": items[:20], "updated": items[0].date}
+    for post in items:
+        yield url_for("blog.post", slug=post.slug), "post.html", {"post": post}
+    for tag, tagged in posts.by_tag.items():
+        yield url_for("blog.tag", tag=tag), "tag.html", {"tag": tag, "posts": tagged}
+    count = max(1, -(-len(items) // config["PER_PAGE"]))
+    for page in range(1, count + 1):
+        shown = items[(page - 1) * config["PER_PAGE"] : page * config["PER_PAGE"]]
+        context = {"posts": shown, "page": page, "pages": count}
+        yield url_for("blog.archive", page=page), "archive.html", context
+
+
+bodies = {url: env.get_template(name).render(context) for url, name, context in pages()}
+rendered = time.process_time()
+
+dest = Path(sys.argv[1])
+for url, body in bodies.items():
+    file = dest / (url.lstrip("/") + ("index.html" if url.endswith("/") else ""))
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(body, encoding="utf-8")
+for source in (HERE / "blog" / "static").iterdir():
+    (dest / "static").mkdir(exist_ok=True)
+    (dest / "static" / source.name).write_bytes(source.read_bytes())
+written = time.process_time()
+phases = {"load": loaded - started, "render": rendered - loaded, "write": written - rendered}
+print(json.dumps(phases))
+'''
+
+
 def source_hash() -> str:
     """Changes whenever this generator could write something else."""
     digest = hashlib.sha256(Path(__file__).read_bytes())
@@ -503,6 +596,7 @@ def generate(dest: Path, posts: int, seed: int = 1) -> Path:
         folder.mkdir(parents=True)
     (dest / "pyproject.toml").write_text(_PYPROJECT)
     (dest / "freeze.py").write_text(_FREEZE)
+    (dest / "floor.py").write_text(_FLOOR)
     (package / "__init__.py").write_text(_INIT)
     (package / "content.py").write_text(_CONTENT)
     (package / "views.py").write_text(_VIEWS)

@@ -252,6 +252,7 @@ def build(
                 progress(len(pages), len(crawl.route_of))
             for link in page.links:
                 crawl.offer(UrlCandidate(link, "crawl", page.url), referrer=page.url)
+            page.links = []  # followed: ten thousand pages' links add up
         if _has_not_found_handler(app):
             not_found = next(iter(pool.render([NOT_FOUND_PROBE])))
             if memory is not None:
@@ -296,7 +297,8 @@ def build(
             max_body=app.config.get("MAX_CONTENT_LENGTH"),
         )
         if not result.failures():
-            output.commit()
+            # The previous tree is deleted by a process of its own: nobody waits for it.
+            output.commit(wait=False)
             result.committed = True
 
     if memory is not None:

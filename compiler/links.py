@@ -104,7 +104,7 @@ def html_links(html: str) -> list[str]:
         else:
             links.append(value)
     base = None
-    if "<base" in lowered or "<meta" in lowered:
+    if "<base" in lowered or "http-equiv" in lowered:  # a refresh needs http-equiv
         for name, body in _SPECIAL_TAG.findall(html):
             found = {
                 key.lower(): double or single or bare

@@ -20,6 +20,7 @@ import os
 import secrets
 import shutil
 import stat
+import subprocess
 import sys
 import tempfile
 import typing as t
@@ -246,6 +247,8 @@ class StagedOutput:
         self.previous = previous
         #: The previous tree when it could not be deleted after :meth:`commit`.
         self.leftover: Path | None = None
+        #: The previous tree when :meth:`commit` left its removal to a detached process.
+        self.removing: Path | None = None
         self._staging: Path | None = None
         self._committed = False
         # Keys of written files and made folders, with the URL that needed each.
@@ -381,13 +384,17 @@ class StagedOutput:
         except OSError as e:
             raise OutputError(self.out, f"cannot write {relative}: {e.strerror}") from None
 
-    def commit(self) -> None:
+    def commit(self, *, wait: bool = True) -> None:
         """Make the staged tree OUT, atomically where the system allows.
 
         On Linux the two folders are exchanged with ``renameat2(RENAME_EXCHANGE)``, so OUT
         is always a complete tree. Elsewhere OUT is renamed aside, the staging folder takes
         its name, and the old tree is put back if that fails; a crash between those two
         renames leaves the old tree as ``.OUT.old-xxxx`` next to OUT.
+
+        The previous tree is deleted before returning; with ``wait=False`` a detached
+        process deletes it (and any ``.OUT.old-xxxx`` an earlier one did not finish), so
+        the caller does not wait for thousands of unlinks.
         """
         staging = self.staging
         if self._committed:
@@ -402,7 +409,7 @@ class StagedOutput:
             elif _exchange(staging, self.out):
                 old = staging
             else:
-                old = self.out.parent / f".{self.out.name}.old-{secrets.token_hex(4)}"
+                old = self._old_name()
                 os.rename(self.out, old)
                 try:
                     os.rename(staging, self.out)
@@ -412,10 +419,30 @@ class StagedOutput:
         except OSError as e:
             raise OutputError(self.out, f"cannot replace it: {e.strerror or e}") from None
         self._committed = True
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-            if os.path.lexists(old):
-                self.leftover = old
+        if old is None:
+            return
+        if not wait and _remove_in_background(self._old_trees(old)):
+            self.removing = old
+            return
+        shutil.rmtree(old, ignore_errors=True)
+        if os.path.lexists(old):
+            self.leftover = old
+
+    def _old_name(self) -> Path:
+        return self.out.parent / f".{self.out.name}.old-{secrets.token_hex(4)}"
+
+    def _old_trees(self, old: Path) -> list[Path]:
+        """``old`` under a ``.OUT.old-xxxx`` name, with the old trees of earlier builds
+        that were not (all) deleted."""
+        if old.name.startswith(f".{self.out.name}.staging-"):
+            renamed = self._old_name()
+            try:
+                os.rename(old, renamed)
+                old = renamed
+            except OSError:
+                pass
+        earlier = self.out.parent.glob(f".{self.out.name}.old-*")
+        return [old, *(path for path in earlier if path != old and path.is_dir())]
 
     def _discard(self) -> None:
         if self._staging is not None:
@@ -546,6 +573,34 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+# Run detached: the first process forks and exits at once (so nobody has to reap the one
+# that deletes), the second deletes.
+_REMOVE = """
+import os, shutil, sys
+if os.fork() == 0:
+    for path in sys.argv[1:]:
+        shutil.rmtree(path, ignore_errors=True)
+"""
+
+
+def _remove_in_background(paths: list[Path]) -> bool:
+    """Delete ``paths`` from a process of their own that outlives this one."""
+    if os.name != "posix":
+        return False
+    try:
+        subprocess.run(
+            [sys.executable, "-I", "-S", "-c", _REMOVE, *map(str, paths)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C in the terminal does not stop it
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return False
+    return True
 
 
 _CREATE = (

@@ -219,7 +219,7 @@ def _check_segment(segment: str, shown: str) -> None:
         raise UnsafePath(shown, "an empty segment ('//'), which hosts merge away")
     if segment in {".", ".."}:
         raise UnsafePath(shown, f"a {segment!r} segment, which would leave its folder")
-    # Printable ASCII has none of them: only other names need the look per character.
+    # Printable ASCII has none of those characters: the common case, checked at C speed.
     if not (segment.isascii() and segment.isprintable()):
         for char in segment:
             if unicodedata.category(char) in {"Cc", "Zl", "Zp"}:

@@ -302,8 +302,11 @@ class RenderPool:
 
     #: The most URLs sent to a worker at once...
     max_chunk = 64
-    #: ...and the most characters, so a chunk always fits in the pipe's buffer.
+    #: ...and the most characters, so the chunks in flight always fit in the pipe's
+    #: buffer (64 KiB on Linux; a full one could deadlock this process and a worker).
     max_chunk_chars = 8192
+    #: Chunks handed to a worker ahead of time.
+    in_flight = 3
 
     def __init__(
         self,
@@ -412,18 +415,8 @@ class RenderPool:
         queue = _UrlQueue(urls, self.jobs, self.max_chunk, self.max_chunk_chars)
         try:
             while True:
-                # Two chunks per worker, so none waits for this process to hand
-                # out work; but a suspect of a crash goes alone to an idle worker.
                 for worker in self._workers:
-                    while len(worker.chunks) < 2:
-                        if queue.has_suspects and worker.chunks:
-                            break
-                        chunk = queue.next_chunk()
-                        if not chunk:
-                            break
-                        worker.give(chunk)
-                        if queue.is_suspect(chunk):
-                            break
+                    self._feed(worker, queue)
                 # A worker's pipe is readable when it answers and at EOF when it
                 # dies: only the worker holds the other end.
                 busy = {worker.conn: worker for worker in self._workers if worker.chunks}
@@ -432,6 +425,9 @@ class RenderPool:
                 for handle in wait(list(busy)):
                     worker = busy[handle]
                     pages, died = worker.receive()
+                    if not died:
+                        # Before the caller takes its time over these pages.
+                        self._feed(worker, queue)
                     yield from pages
                     if died:
                         crashed = self._replace(worker, queue)
@@ -447,6 +443,19 @@ class RenderPool:
                         self._replace(worker, _UrlQueue(collections.deque(), 1, 1, 1))
                         break
             raise
+
+    def _feed(self, worker: _Worker, queue: _UrlQueue) -> None:
+        """Keep ``in_flight`` chunks with ``worker``, so it does not wait for this
+        process to hand out work; but a suspect of a crash goes alone to an idle one."""
+        while len(worker.chunks) < self.in_flight:
+            if queue.has_suspects and worker.chunks:
+                return
+            chunk = queue.next_chunk()
+            if not chunk:
+                return
+            worker.give(chunk)
+            if queue.is_suspect(chunk):
+                return
 
     def _replace(self, worker: _Worker, queue: _UrlQueue) -> RenderedPage | None:
         """Start a worker in place of a dead one and deal with the URLs it held."""

@@ -321,3 +321,18 @@ def test_the_cli_shows_a_progress_bar_on_a_terminal_only(build_project) -> None:
     process = run_sitec(["build"], project)  # stderr is a pipe: no bar at all
     assert process.returncode == 0
     assert process.stderr == ""
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_demoted_endpoint_leaves_no_trace_of_its_pages(build_project, jobs: int) -> None:
+    """Workers write pages ahead before the build knows their endpoint's fate: one page
+    of /notes/<slug>/ reads the request, so all forty others must go again."""
+    project = build_project("build_demoted", "project")
+    settings = settings_for(project, jobs=jobs)
+    result = build(settings)
+    assert result.committed, report_of(result)
+    assert route_of(manifest_of(settings.output), "note")["decision"] == "dynamic"
+    assert tree(settings.output / "public") == {
+        "index.html": (settings.output / "public/index.html").read_bytes()
+    }
+    assert not (settings.output / "public" / "notes").exists()

@@ -178,3 +178,28 @@ def test_the_report_names_the_endpoint_and_the_linking_page(build_project) -> No
     text = "\n".join(problem_block)
     assert "linked from /" in text
     assert "post" in text.replace("/posts/missing/", "")  # the endpoint, not just the URL
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_first_url_in_order_gets_a_contested_path_whatever_the_timing(
+    build_project, jobs: int
+) -> None:
+    """Pages are written as they finish rendering; the later URL of each pair in
+    ``build_contested`` is rendered first, yet the path goes to the first URL in URL
+    order, as it does when pages are written in URL order."""
+    project = build_project("build_contested")
+    settings = settings_for(project, jobs=jobs)
+    result = build(settings)
+    assert result.committed
+    assert written_urls(manifest_of(settings.output)) == {
+        "/": "index.html",
+        "/page": "page.html",
+        "/notes": "notes",
+    }
+    assert tree(settings.output / "public") == {
+        "index.html": (settings.output / "public/index.html").read_bytes(),
+        "page.html": b"<p>page</p>",
+        "notes": b"notes, as text",
+    }
+    lost = {p.kind: p.url for p in result.problems}
+    assert lost == {"file-collision": "/page.html", "folder-collision": "/notes/one/"}

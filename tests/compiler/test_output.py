@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import typing as t
 from pathlib import Path
 
@@ -557,3 +558,23 @@ def test_leaving_without_commit_removes_staging(out: Path) -> None:
     assert not out.exists()
     with pytest.raises(RuntimeError):
         _ = staged.public
+
+
+# Replacing the old tree
+
+
+def test_commit_can_leave_the_old_tree_to_a_background_process(out: Path) -> None:
+    build(out, {"index.html": b"old", "a/index.html": b"old a"})
+    stale = out.parent / f".{out.name}.old-0123abcd"  # left by an interrupted earlier removal
+    (stale / "public").mkdir(parents=True)
+    with StagedOutput(out) as staged:
+        staged.write("index.html", b"new")
+        staged.write_json("manifest.json", MANIFEST)
+        staged.commit(wait=False)
+    assert tree(out / "public") == {"index.html": b"new"}
+    assert staged.removing is not None
+    assert staged.leftover is None
+    deadline = time.monotonic() + 30
+    while siblings(out) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert siblings(out) == []
