@@ -127,11 +127,14 @@ class Timings:
         return statistics.median(self.rows[name])
 
 
-def fresh_site(posts: int, seed: int, work: Path) -> Path:
+def fresh_site(posts: int, seed: int, work: Path, settle: float) -> Path:
+    """A fresh copy of the generated blog, once the file system settled from deleting
+    the last one (see build_bench's ``--settle``)."""
     site = work / f"site-{posts}"
     if site.exists():
         shutil.rmtree(site)
-    shutil.copytree(ensure_site(posts, seed), site)
+    shutil.copytree(ensure_site(posts, seed, settle), site)
+    time.sleep(settle)
     return site
 
 
@@ -180,7 +183,7 @@ class Events:
         sys.exit("[bench] the event stream ended")
 
 
-def measure_watch(site: Path, sitec: str, rounds: int, timings: Timings) -> None:
+def measure_watch(site: Path, sitec: str, rounds: int, pause: float, timings: Timings) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -214,7 +217,7 @@ def measure_watch(site: Path, sitec: str, rounds: int, timings: Timings) -> None
                 events.next_built()
                 if number:
                     timings.add(f"watch: {change.name}", shown - saved)
-                time.sleep(0.3)
+                time.sleep(pause)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(30)
@@ -257,6 +260,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--venv", default=str(DEFAULT_VENV), help="the anchors' virtualenv")
     parser.add_argument("--output", help="JSON results file")
     parser.add_argument("--work", help=f"where sites are built (default: {WORK})")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=30.0,
+        help="seconds to wait after deleting a copy of a site (30): see build_bench.py",
+    )
+    parser.add_argument(
+        "--pause",
+        type=float,
+        default=2.0,
+        help="seconds between two saves under sitec serve --watch (2)",
+    )
     args = parser.parse_args(argv)
     work = Path(args.work) if args.work else WORK
     sitec = sitec_command(args.sitec)
@@ -268,18 +283,18 @@ def main(argv: list[str] | None = None) -> int:
 
     load_before = os.getloadavg()
     timings = Timings()
-    site = fresh_site(args.posts, args.seed, work)
+    site = fresh_site(args.posts, args.seed, work, args.settle)
     print(f"[bench] {args.posts} posts: full build", file=sys.stderr)
     timings.add("build: full (first)", run([sitec, "build", "--jobs", "0"], site))
     print("[bench] sitec serve --watch", file=sys.stderr)
-    measure_watch(site, sitec, args.rounds, timings)
+    measure_watch(site, sitec, args.rounds, args.pause, timings)
     print("[bench] sitec build", file=sys.stderr)
     measure_builds(site, sitec, args.rounds, timings)
     print("[bench] Frozen-Flask", file=sys.stderr)
     measure_frozen_flask(site, python, args.rounds, timings)
     if args.noop_posts:
         print(f"[bench] {args.noop_posts} posts: full build, then no-op", file=sys.stderr)
-        big = fresh_site(args.noop_posts, args.seed, work)
+        big = fresh_site(args.noop_posts, args.seed, work, args.settle)
         timings.add(f"build: full (first), {args.noop_posts} posts", run([sitec, "build"], big))
         for _ in range(args.rounds):
             timings.add(f"build: no-op, {args.noop_posts} posts", run([sitec, "build"], big))

@@ -267,9 +267,11 @@ def build(
     kept = _judge_pages(pages | probes, crawl, result)
     _report_endpoints_without_urls(result, crawl)
 
-    previous = memory.previous_output() if memory is not None else None
     with StagedOutput(
-        settings.output, project_root=settings.project_root, previous=previous
+        settings.output,
+        project_root=settings.project_root,
+        previous=memory.previous_output() if memory is not None else None,
+        spare=memory.spare if memory is not None else None,
     ) as output:
         _write_pages([page for page in kept if page.url in pages], crawl, output, result)
         folders = _copy_static_folders(folders, kept, output, result)

@@ -248,6 +248,11 @@ class BuildMemory:
                 shutil.copyfile(record.output / relative, target)
         return True
 
+    @property
+    def spare(self) -> Path:
+        """Where the tree a commit replaces is kept, for the next build to stage in."""
+        return cache_folder(self.settings.output) / "spare"
+
     def previous_output(self) -> PreviousOutput | None:
         """The last output, for the staged tree to take unchanged files from."""
         if self.record is None:
