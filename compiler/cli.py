@@ -36,12 +36,17 @@ from .project import load_settings
 USER_ERRORS = (SettingsError, AppLoadError, OutputError)
 
 
-def _settings(app: str | None, **flags: object) -> BuildSettings:
+def _app_path(app: str | None) -> str | None:
+    """``--app`` of the command, else the group's (``sitec --app X build``)."""
     if app is None:
         info = click.get_current_context().find_object(ScriptInfo)
         app = info.app_import_path if info is not None else None
+    return app
+
+
+def _settings(app: str | None, **flags: object) -> BuildSettings:
     try:
-        return load_settings(Path.cwd(), app=app, **flags)  # type: ignore[arg-type]
+        return load_settings(Path.cwd(), app=_app_path(app), **flags)  # type: ignore[arg-type]
     except SettingsError as e:
         raise click.ClickException(str(e)) from None
 
@@ -150,7 +155,14 @@ def serve_command(
     """
     from .dev.serve import DevServer
 
-    settings = _settings(app_path, output=output)
+    app_path = _app_path(app_path)
+    _settings(app_path, output=output)  # a broken pyproject.toml stops here, with its message
+    cwd = Path.cwd()
+
+    def settings() -> BuildSettings:
+        """The settings now: a running dev server follows pyproject.toml's changes."""
+        return load_settings(cwd, app=app_path, output=output)
+
     DevServer(settings, host=host, port=port, watch=watch).run()
 
 

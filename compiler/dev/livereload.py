@@ -70,7 +70,12 @@ class ReloadChannel:
         sent = since
         yield b"retry: 1000\n\n"
         with self._condition:
-            broken = self._error if since == self.generation else None
+            generation = self.generation
+            broken = self._error if since == generation else None
+        if since > generation:
+            # The page came from an earlier run of the dev server: it may be anything.
+            yield _frame({"type": "built", "everything": True, "generation": generation})
+            sent = generation
         if broken is not None:
             yield _frame(broken)  # the page was served while the build was broken
         while True:

@@ -12,7 +12,8 @@ With ``--watch``, each settled batch of saved files (:mod:`.watch`) starts a reb
 the terminal says what changed, what was rendered and how long it took, or shows the
 errors; the browser is told through :mod:`.livereload`. A failed rebuild changes
 nothing that is served: the last good build and the last good app stay in place
-until a rebuild succeeds.
+until a rebuild succeeds. ``pyproject.toml`` is read again before each rebuild, so a
+change of ``[tool.sitec]`` takes effect without a restart.
 """
 
 from __future__ import annotations
@@ -34,8 +35,10 @@ from ..manifest import MANIFEST_NAME
 from ..manifest import ManifestError
 from ..manifest import load_manifest
 from ..project import BuildSettings
+from ..project import SettingsError
 from .appserver import AppServer
 from .errors import ErrorReport
+from .errors import report_of
 from .livereload import LiveReload
 from .livereload import ReloadChannel
 from .proxy import AppProxy
@@ -65,26 +68,28 @@ class DevServer:
 
     def __init__(
         self,
-        settings: BuildSettings,
+        load_settings: t.Callable[[], BuildSettings],
         *,
         host: str,
         port: int,
         watch: bool,
         echo: t.Callable[[str], None] = click.echo,
     ) -> None:
-        self.settings = settings
+        self.load_settings = load_settings
+        self.settings = load_settings()
         self.host = host
         self.port = port
         self.watch = watch
         self.echo = echo
         self.context = _fork_server()
         self.proxy = AppProxy()
-        self.site = DevSite(settings, self.proxy)
+        self.site = DevSite(self.settings, self.proxy)
         self.channel = ReloadChannel()
         self.wsgi: WSGIApplication = LiveReload(self.site, self.channel) if watch else self.site
         self.session: BuildSession | None = None
         self.app_server: AppServer | None = None
         self._next_app: AppServer | None = None
+        self._watcher: ProjectWatcher | None = None
 
     def run(self) -> None:
         """Build if needed, serve until Ctrl-C; with ``watch``, rebuild on every save.
@@ -92,7 +97,6 @@ class DevServer:
         The port is opened once the site is built, so a client that can connect gets
         the built site.
         """
-        watcher: ProjectWatcher | None = None
         server = None
         signal.signal(signal.SIGTERM, _stop)
         try:
@@ -110,7 +114,9 @@ class DevServer:
             self._say(f"serving at http://{_url_host(self.host)}:{server.server_port}/")
             self._say(split_summary(self.settings.output))
             if self.watch:
-                watcher = ProjectWatcher(self.settings.project_root, ignored_folders(self.settings))
+                watcher = self._watcher = ProjectWatcher(
+                    self.settings.project_root, ignored_folders(self.settings)
+                )
                 watcher.start()
                 threading.Thread(
                     target=self._rebuild_loop, args=(watcher,), name="sitec-rebuild", daemon=True
@@ -120,8 +126,8 @@ class DevServer:
         except KeyboardInterrupt:
             pass
         finally:
-            if watcher is not None:
-                watcher.stop()
+            if self._watcher is not None:
+                self._watcher.stop()
             self.channel.close()
             if server is not None:
                 server.server_close()
@@ -138,8 +144,15 @@ class DevServer:
     def rebuild(self, changed: list[str]) -> BuildOutcome:
         """Rebuild after ``changed`` paths were saved; report it in the terminal and to
         the browsers."""
-        before = _served_files(self.settings.output)
         started = time.perf_counter()
+        try:
+            self._follow_settings()
+        except SettingsError as e:
+            outcome = BuildOutcome.failed(report_of(str(e), self.settings.project_root))
+            self._report(outcome, changed, time.perf_counter() - started)
+            self.channel.publish({"type": "error", "errors": [outcome.errors[0].to_json()]})
+            return outcome
+        before = _served_files(self.settings.output)
         outcome = self._build()
         app_replaced = self._refresh_app()
         seconds = time.perf_counter() - started
@@ -165,6 +178,22 @@ class DevServer:
             }
         )
         return outcome
+
+    def _follow_settings(self) -> None:
+        """Take ``pyproject.toml``'s settings again; when they changed, the next build's
+        session and app process get them, and the site is served from their output."""
+        fresh = self.load_settings()
+        if fresh == self.settings:
+            return
+        self.settings = fresh
+        self.site.configure(fresh)
+        if self._watcher is not None:
+            self._watcher.ignore(ignored_folders(fresh))
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+        if self._next_app is None:
+            self._next_app = AppServer(self.context, fresh)
 
     def _build(self) -> BuildOutcome:
         """One build in the session; a stale session gives way to a fresh one."""

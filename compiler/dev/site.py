@@ -81,11 +81,16 @@ class DevSite:
     def __init__(self, settings: BuildSettings, proxy: AppProxy) -> None:
         self.proxy = proxy
         self.app_error: ErrorReport | None = None
+        self.configure(settings)
+
+    def configure(self, settings: BuildSettings) -> None:
+        """Serve the output and the path prefix of ``settings`` from now on."""
         self.latest = LatestBuild(settings.output, self._dynamic)
         script = settings.address.script_name
-        self._app: WSGIApplication = self.latest
+        app: WSGIApplication = self.latest
         if script:
-            self._app = DispatcherMiddleware(NotFound(), {script: self.latest})
+            app = DispatcherMiddleware(NotFound(), {script: self.latest})
+        self._app = app
 
     def __call__(
         self, environ: WSGIEnvironment, start_response: StartResponse

@@ -92,6 +92,10 @@ class ProjectWatcher:
         logging.getLogger("watchdog.observers").addHandler(self._overflow)
         self._observer.start()
 
+    def ignore(self, ignored: t.Iterable[Path]) -> None:
+        """Ignore these folders from now on, instead of the ones given before."""
+        self.ignored = tuple(os.path.join(os.path.realpath(p), "") for p in ignored)
+
     def stop(self) -> None:
         logging.getLogger("watchdog.observers").removeHandler(self._overflow)
         with self._condition:

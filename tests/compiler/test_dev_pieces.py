@@ -87,6 +87,14 @@ def test_a_page_older_than_the_history_reloads() -> None:
     assert b'"everything":true' in next(stream)
 
 
+def test_a_page_of_an_earlier_dev_server_reloads() -> None:
+    channel = ReloadChannel()
+    channel.publish({"type": "built", "touched": []})
+    stream = channel.stream(7)  # the event id a page kept across a restart of the server
+    next(stream)
+    assert b'"everything":true' in next(stream)
+
+
 def test_an_error_report_finds_its_place_and_line(tmp_path: Path) -> None:
     (tmp_path / "views.py").write_text("def a():\n    raise KeyError('x')\n")
     report = report_of("/a/ raised while rendering: views.py:2: KeyError: 'x'", tmp_path)

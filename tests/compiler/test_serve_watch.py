@@ -149,12 +149,13 @@ def broken(
     reports, after checking the last good build is still served; then put the file
     back and wait for the rebuild that clears them."""
     good = path.read_text()
+    served = get(port, "/about/")
     if text is None:
         path.unlink()
     else:
         path.write_text(text)
     errors = stream.next("error")["errors"]
-    assert "<h1>About us</h1>" in get(port, "/about/")[1]
+    assert get(port, "/about/") == served
     yield errors
     path.write_text(good)
     stream.next("built")  # the overlay clears
@@ -239,3 +240,24 @@ def test_rapid_saves_end_with_the_last_one_built(
     assert builds < 20
     time.sleep(1)
     assert "About, save 19" in get(port, "/about/")[1]
+
+
+def test_pyproject_settings_are_followed(
+    served: tuple[Path, int, Path], stream: EventStream
+) -> None:
+    project, port, _ = served
+    pyproject = project / "pyproject.toml"
+    with broken(stream, port, pyproject, pyproject.read_text() + "[tool.sitec\n") as errors:
+        (error,) = errors
+        assert "pyproject.toml" in error["message"]
+
+    pyproject.write_text(
+        pyproject.read_text() + '\n[tool.sitec.routes]\n"site.about" = "dynamic"\n'
+    )
+    assert "/about/" in stream.next("built")["touched"]
+    assert not (project / "_site/public/about/index.html").exists()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", "/about/")
+    page = connection.getresponse().read().decode()
+    connection.close()
+    assert "<h1>About, save 19</h1>" in page and 'data-kind="app"' in page
