@@ -71,16 +71,21 @@ class EventStream:
         self.connection.close()
 
 
-def get(port: int, path: str) -> tuple[int, str]:
-    """Status and body, without the live-reload script the dev server adds to HTML."""
+def fetch(port: int, path: str) -> tuple[int, str]:
+    """Status and body, as the dev server sends them."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         connection.request("GET", path)
         response = connection.getresponse()
-        body = response.read().decode()
-        return response.status, body.split('<script id="sitec-live-reload"')[0]
+        return response.status, response.read().decode()
     finally:
         connection.close()
+
+
+def get(port: int, path: str) -> tuple[int, str]:
+    """Status and body, without the live-reload script the dev server adds to HTML."""
+    status, body = fetch(port, path)
+    return status, body.split('<script id="sitec-live-reload"')[0]
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -117,10 +122,7 @@ def stream(served: tuple[Path, int, t.Any]) -> t.Iterator[EventStream]:
 
 def test_the_site_is_served_with_the_live_reload_script(served: tuple[Path, int, Path]) -> None:
     project, port, log = served
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    connection.request("GET", "/about/")
-    page = connection.getresponse().read().decode()
-    connection.close()
+    page = fetch(port, "/about/")[1]
     assert "built again only where it changed" in page
     assert 'data-kind="file"' in page
     assert page.index('<script id="sitec-live-reload"') < page.index("</body>")
@@ -256,8 +258,5 @@ def test_pyproject_settings_are_followed(
     )
     assert "/about/" in stream.next("built")["touched"]
     assert not (project / "_site/public/about/index.html").exists()
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    connection.request("GET", "/about/")
-    page = connection.getresponse().read().decode()
-    connection.close()
+    page = fetch(port, "/about/")[1]
     assert "<h1>About, save 19</h1>" in page and 'data-kind="app"' in page
