@@ -16,6 +16,12 @@ that would now take that template's place; a file it opened; a folder it listed)
 the code it ran changed (:mod:`.code`), or when its file in the last output is gone
 or was edited. A page whose render read the request or failed is rendered again after
 any Python change, since its evidence names lines of code.
+
+What the record cannot see, so ``sitec build --force`` is the answer after changing
+it: files outside the project; a file only tested for (``Path.exists()``, a template
+tried and missing in ``select_template``); environment variables read while rendering
+(those read while the app is created are inputs); and a file read through a cache the
+app keeps across requests, which counts only for the page that filled the cache.
 """
 
 from __future__ import annotations
