@@ -8,6 +8,7 @@ Every problem is collected and reported at once; any problem whose policy is
 from __future__ import annotations
 
 import collections
+import contextlib
 import time
 import typing as t
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from .model import Evidence
 from .model import Problem
 from .model import Redirect
 from .model import RenderedPage
+from .model import ReusedPage
 from .model import RouteAnalysis
 from .model import UrlCandidate
 from .model import WrittenFile
@@ -42,6 +44,9 @@ from .output import static_tree
 from .project import BuildSettings
 from .project import check_route_overrides
 from .render import RenderPool
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from .graph.memory import BuildMemory
 
 #: The path rendered to produce ``404.html``; it matches no rule of any sane app.
 NOT_FOUND_PROBE = "/__sitec__/not-found"
@@ -65,6 +70,13 @@ class BuildResult:
     skipped_static: list[str] = field(default_factory=list)
     seconds: float = 0.0
     committed: bool = False
+    #: Pages rendered, and pages taken from the last build as they were.
+    rendered: int = 0
+    reused: int = 0
+    #: Why every page was rendered, when the build had a memory and they all were.
+    why_all: str | None = None
+    #: The inputs that changed since the last build, when it had a memory.
+    changed: str = ""
 
     def failures(self) -> list[Problem]:
         return [p for p in self.problems if self.policy_of(p) == "fail"]
@@ -95,9 +107,12 @@ _FOUND_BY = {"url_for": "url_for at {}", "generator": "the url_values generator 
 class _Crawl:
     """The URLs to render, found before and while rendering, each once."""
 
-    def __init__(self, site: SiteMap, problems: list[Problem]) -> None:
+    def __init__(
+        self, site: SiteMap, problems: list[Problem], memory: BuildMemory | None = None
+    ) -> None:
         self.site = site
         self.problems = problems
+        self.memory = memory
         self.found: dict[str, UrlCandidate] = {}
         #: The first page that linked to each URL, however the URL was found first.
         self.linked_from: dict[str, str] = {}
@@ -106,6 +121,8 @@ class _Crawl:
         self.queue: collections.deque[str] = collections.deque()
         #: URLs of static folders the site links to, with their endpoint.
         self.static_links: dict[str, str] = {}
+        #: Pages of the last build that stand as they were; their links are still to follow.
+        self.reused: collections.deque[ReusedPage] = collections.deque()
 
     def offer(self, candidate: UrlCandidate, referrer: str | None = None) -> None:
         url = candidate.url
@@ -129,7 +146,22 @@ class _Crawl:
             self.static_links.setdefault(url, route.endpoint)  # checked once the folders are read
             return
         self.route_of[url] = route
-        self.queue.append(url)
+        reused = self.memory.reuse(url, route.endpoint) if self.memory is not None else None
+        if reused is not None:
+            self.reused.append(reused)
+        else:
+            self.queue.append(url)
+
+    def pages(self, pool: RenderPool) -> t.Iterator[RenderedPage]:
+        """Reused and rendered pages until the crawl finds nothing new; the caller offers
+        each page's links before taking the next."""
+        while self.queue or self.reused:
+            while self.reused:
+                yield self.reused.popleft()
+            for page in pool.render(self.queue):
+                yield page
+                while self.reused:
+                    yield self.reused.popleft()
 
     def report_missing_static_files(self, published: t.Collection[str]) -> None:
         """A link to a static-folder URL with no file is a broken link like any other."""
@@ -171,26 +203,41 @@ class _Crawl:
 
 
 def build(
-    settings: BuildSettings, progress: t.Callable[[int, int], None] | None = None
+    settings: BuildSettings,
+    progress: t.Callable[[int, int], None] | None = None,
+    memory: BuildMemory | None = None,
+    app: Flask | None = None,
 ) -> BuildResult:
     """Run the whole build; the caller reports the result and picks the exit code.
 
     ``progress(rendered, known)`` is called after each page: pages rendered so far,
     and URLs known to render so far (it grows as the crawl finds links).
+
+    With a ``memory`` (:mod:`sitec.compiler.graph`), pages whose inputs did not change
+    since the last build are taken from it, and the new build is recorded for the next.
+    ``app`` is the app already loaded (the dev server keeps it between builds).
     """
     started = time.perf_counter()
     # Before anything is imported or rendered: a wrong -o fails in a second.
     check_writable(settings.output)
     check_replaceable(settings.output, project_root=settings.project_root, force=False)
-    app = load_app(settings)
+    if app is None:
+        with memory.creating_app() if memory is not None else contextlib.nullcontext():
+            app = load_app(settings)
     check_route_overrides(settings, app.view_functions)
     app.config["SITEC_ROUTES"] = dict(settings.routes)
     analysis = analyse_app(app, settings.project_root)
     result = BuildResult(settings, analysis.routes)
+    if memory is not None:
+        memory.prepare(app)
+        result.why_all = memory.why_all
+        result.changed = memory.changes.describe(settings.project_root)
 
     site = SiteMap(app, settings.address, analysis)
-    crawl = _Crawl(site, result.problems)
-    for candidate in seed_urls(site, analysis, settings.project_root, result.problems):
+    crawl = _Crawl(site, result.problems, memory)
+    with memory.discovering() if memory is not None else contextlib.nullcontext():
+        seeds = seed_urls(site, analysis, settings.project_root, result.problems)
+    for candidate in seeds:
         crawl.offer(candidate)
 
     pages: dict[str, RenderedPage] = {}
@@ -204,9 +251,11 @@ def build(
     ) as pool:
         # One run over a queue the crawl keeps feeding: workers never wait
         # for a "wave" of links to finish.
-        for page in pool.render(crawl.queue):
+        for page in crawl.pages(pool):
             page.endpoint = crawl.route_of[page.url].endpoint
             pages[page.url] = page
+            if memory is not None:
+                memory.note_rendered(page)
             if progress is not None:
                 progress(len(pages), len(crawl.route_of))
             for link in page.links:
@@ -214,14 +263,25 @@ def build(
             page.links = []  # followed: ten thousand pages' links add up
         if _has_not_found_handler(app):
             not_found = next(iter(pool.render([NOT_FOUND_PROBE])))
+            if memory is not None:
+                memory.note_rendered(not_found)
         folders, probes = _probe_static_folders(app, pool, crawl, settings.output)
     crawl.report_missing_static_files(probes)
+    if memory is not None:
+        memory.note_static_folders([(folder.prefix, folder.source) for folder in folders])
 
+    # In URL order, so the build's result does not depend on which worker was first.
+    pages = dict(sorted(pages.items()))
     _forget_cookie_vary_of_g_feeding([*pages.values(), *probes.values()])
     kept = _judge_pages(pages | probes, crawl, result)
     _report_endpoints_without_urls(result, crawl)
 
-    with StagedOutput(settings.output, project_root=settings.project_root) as output:
+    with StagedOutput(
+        settings.output,
+        project_root=settings.project_root,
+        previous=memory.previous_output() if memory is not None else None,
+        spare=memory.spare if memory is not None else None,
+    ) as output:
         _write_pages([page for page in kept if page.url in pages], crawl, output, result)
         folders = _copy_static_folders(folders, kept, output, result)
         not_found_headers = None
@@ -239,7 +299,8 @@ def build(
             project_root=settings.project_root,
         )
         output.write_json("manifest.json", manifest)
-        result.problems += emit_bundle(
+        emit = memory.emit_bundle if memory is not None else emit_bundle
+        result.problems += emit(
             output.staging,
             manifest,
             app.url_map,
@@ -251,6 +312,10 @@ def build(
             output.commit(wait=False)
             result.committed = True
 
+    if memory is not None:
+        result.rendered, result.reused = memory.rendered, memory.reused
+        if result.committed:
+            memory.committed(result)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -444,7 +509,17 @@ def _write_pages(
         content_type = page.header("Content-Type")
         try:
             file = paths.file_for_url(page.url, content_type)
-            written = output.write(file, page.body, url=page.url, headers=page.headers)
+            if isinstance(page, ReusedPage) and page.source is not None:
+                written = output.keep(
+                    file,
+                    page.source,
+                    url=page.url,
+                    headers=page.headers,
+                    sha256=page.sha256,
+                    size=page.size,
+                )
+            else:
+                written = output.write(file, page.body, url=page.url, headers=page.headers)
         except paths.UnsafePath as e:
             result.problems.append(crawl.problem("unsafe-path", str(e), page.url, page.endpoint))
             continue

@@ -36,12 +36,17 @@ from .project import load_settings
 USER_ERRORS = (SettingsError, AppLoadError, OutputError)
 
 
-def _settings(app: str | None, **flags: object) -> BuildSettings:
+def _app_path(app: str | None) -> str | None:
+    """``--app`` of the command, else the group's (``sitec --app X build``)."""
     if app is None:
         info = click.get_current_context().find_object(ScriptInfo)
         app = info.app_import_path if info is not None else None
+    return app
+
+
+def _settings(app: str | None, **flags: object) -> BuildSettings:
     try:
-        return load_settings(Path.cwd(), app=app, **flags)  # type: ignore[arg-type]
+        return load_settings(Path.cwd(), app=_app_path(app), **flags)  # type: ignore[arg-type]
     except SettingsError as e:
         raise click.ClickException(str(e)) from None
 
@@ -65,6 +70,11 @@ def _settings(app: str | None, **flags: object) -> BuildSettings:
     " (default: [tool.sitec.deploy] targets, or all).",
 )
 @click.option("--explain", is_flag=True, help="Print every reason for every decision.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Render every page, even those whose inputs did not change since the last build.",
+)
 def build_command(
     app_path: str | None,
     output: str | None,
@@ -73,17 +83,30 @@ def build_command(
     strict: bool | None,
     targets: tuple[str, ...],
     explain: bool,
+    force: bool,
 ) -> None:
-    """Pre-render the static pages; write the manifest and the deploy bundle."""
-    from .build import build
-    from .report import print_build
+    """Pre-render the static pages; write the manifest and the deploy bundle.
+
+    Only pages whose templates, data files or code changed since the last build are
+    rendered again (the record is in .sitec-cache/ beside the output); when nothing
+    changed, the app is not even imported.
+    """
+    from .graph.memory import BuildMemory
 
     settings = _settings(
         app_path, output=output, base_url=base_url, jobs=jobs, strict=strict, targets=targets
     )
+    memory = BuildMemory(settings, reuse=not force)
+    if memory.up_to_date() and not explain:
+        click.echo(f"nothing changed since the last build -> {settings.output}")
+        return
+
+    from .build import build
+    from .report import print_build
+
     try:
         with _progress_bar() as progress:
-            result = build(settings, progress=progress)
+            result = build(settings, progress=progress, memory=memory)
     except USER_ERRORS as e:
         raise click.ClickException(str(e)) from None
     print_build(result, click.echo, explain=explain)
@@ -110,6 +133,37 @@ def _progress_bar() -> t.Iterator[t.Callable[[int, int], None] | None]:
             bar.update(done - bar.pos)
 
         yield show
+
+
+@click.command("serve")
+@click.option("--app", "app_path", help="The app, as for flask --app (default: [tool.sitec] app).")
+@click.option("-o", "--output", help="Output folder (default: [tool.sitec] output, or _site).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--watch", is_flag=True, help="Rebuild what a saved file changed; reload the browser."
+)
+def serve_command(
+    app_path: str | None, output: str | None, host: str, port: int, watch: bool
+) -> None:
+    """Serve the site as it will be deployed: the built files, and the app for the rest.
+
+    Builds first if anything changed since the last build. Files are served with the
+    rules of the generated host configs; every other request goes to the app, on the
+    runtime. With --watch, saving a template, data file, static file, Python file or
+    pyproject.toml rebuilds what it touched, and open pages reload by themselves.
+    """
+    from .dev.serve import DevServer
+
+    app_path = _app_path(app_path)
+    _settings(app_path, output=output)  # a broken pyproject.toml stops here, with its message
+    cwd = Path.cwd()
+
+    def settings() -> BuildSettings:
+        """The settings now: a running dev server follows pyproject.toml's changes."""
+        return load_settings(cwd, app=app_path, output=output)
+
+    DevServer(settings, host=host, port=port, watch=watch).run()
 
 
 @click.command("explain")
@@ -191,6 +245,7 @@ def make_cli() -> FlaskGroup:
         ),
     )
     cli.add_command(build_command)
+    cli.add_command(serve_command)
     cli.add_command(explain_command)
     return cli
 

@@ -11,6 +11,7 @@ import typing as t
 from dataclasses import asdict
 from dataclasses import dataclass
 from dataclasses import field
+from pathlib import Path
 
 Decision = t.Literal["static", "dynamic"]
 
@@ -112,6 +113,8 @@ class RenderedPage:
     templates: list[str] = field(default_factory=list)
     #: Files opened through the app while rendering, relative to the project.
     files: list[str] = field(default_factory=list)
+    #: Folders listed while rendering (a new post shows in an index), relative to the project.
+    folders: list[str] = field(default_factory=list)
     #: Same-site URLs the page links to or built with ``url_for``.
     links: list[str] = field(default_factory=list)
     #: The formatted exception when the render raised.
@@ -126,6 +129,16 @@ class RenderedPage:
             if key.lower() == lowered:
                 return value
         return None
+
+
+@dataclass
+class ReusedPage(RenderedPage):
+    """A page of the last build that nothing changed (see :mod:`sitec.compiler.graph`):
+    it is taken as it was, and a 200 page's bytes are the last output's file ``source``."""
+
+    source: Path | None = None
+    sha256: str = ""
+    size: int = 0
 
 
 @dataclass(frozen=True)

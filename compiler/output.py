@@ -210,8 +210,34 @@ def check_replaceable(
         )
 
 
+class PreviousFiles(t.Protocol):
+    """The last committed tree, as far as its files can be taken unchanged."""
+
+    def file_for(self, file: str, sha256: str) -> Path | None:
+        """The last tree's ``file`` when it holds exactly these bytes."""
+
+    def static_for(self, source: Path, file: str) -> tuple[Path, str, int] | None:
+        """The last tree's copy of ``source`` at ``file`` (path, sha256, size), when the
+        source has not changed since."""
+
+
 class StagedOutput:
-    """A new output tree, staged next to ``out`` and swapped in by :meth:`commit`."""
+    """A new output tree, staged next to ``out`` and swapped in by :meth:`commit`.
+
+    With ``previous`` (an incremental build), a file whose bytes the last tree already
+    holds is taken from it (hard-linked, or copied where links cannot be made) instead
+    of written: unchanged files keep their identity, and a rebuild writes only what
+    changed.
+
+    With ``spare`` too, the tree a commit replaces is not deleted but kept there, and the
+    next build stages in it: a file already there as it must be stays, every other one
+    is replaced, and what the new tree lacks is removed before the exchange. A rebuild
+    then creates and deletes only what changed, instead of every folder and file of the
+    site (which some file systems are slow at, and slower still after mass deletions).
+    """
+
+    #: Take unchanged files by hard link; ``False`` copies them (for measuring).
+    link_unchanged = True
 
     def __init__(
         self,
@@ -219,10 +245,16 @@ class StagedOutput:
         *,
         project_root: str | os.PathLike[str] | None = None,
         force: bool = False,
+        previous: PreviousFiles | None = None,
+        spare: str | os.PathLike[str] | None = None,
     ) -> None:
         self.out = Path(out).resolve()
         self.project_root = project_root
         self.force = force
+        self.previous = previous
+        self.spare = Path(spare) if spare is not None else None
+        #: Staging in the spare tree of an earlier build: files may be there already.
+        self._recycled = False
         #: The previous tree when it could not be deleted after :meth:`commit`.
         self.leftover: Path | None = None
         #: The previous tree when :meth:`commit` left its removal to a detached process.
@@ -247,13 +279,16 @@ class StagedOutput:
             raise OutputError(self.out, f"cannot create the staging folder: {e.strerror}") from None
         self._staging = staging
         try:
+            if self.previous is not None and self._recycle_spare(staging):
+                self._recycled = True
             # mkdtemp makes a private (0700) folder; the output must stay readable by the
             # web server: keep the old OUT's mode, or use the one any new folder gets.
             if self.out.is_dir():
                 staging.chmod(stat.S_IMODE(self.out.stat().st_mode))
             else:
                 staging.chmod(0o777 & ~_umask())
-            (staging / PUBLIC).mkdir()
+            if not self._recycled:
+                (staging / PUBLIC).mkdir()
             self._public = str(staging / PUBLIC)
             self._fold_case = (staging.parent / staging.name.swapcase()).exists()
         except OSError as e:
@@ -294,18 +329,37 @@ class StagedOutput:
         :class:`~sitec.compiler.paths.UnsafePath` and :class:`PathCollision`.
         """
         url = _url_of(file) if url is None else url
-        try:
-            with self._create(file, url) as f:
-                f.write(data)
-        except OSError as e:
-            raise OutputError(self.out, f"cannot write {file}: {e.strerror}") from None
+        sha256 = hashlib.sha256(data).hexdigest()
+        unchanged = self.previous.file_for(file, sha256) if self.previous is not None else None
+        if unchanged is not None:
+            self._take(unchanged, file, url)
+        else:
+            try:
+                with self._create(file, url) as f:
+                    f.write(data)
+            except OSError as e:
+                raise OutputError(self.out, f"cannot write {file}: {e.strerror}") from None
         return WrittenFile(
             url=url,
             file=file,
-            sha256=hashlib.sha256(data).hexdigest(),
+            sha256=sha256,
             size=len(data),
             headers=recorded_headers(headers or {}),
         )
+
+    def keep(
+        self,
+        file: str,
+        previous: Path,
+        *,
+        url: str,
+        headers: Headers | None,
+        sha256: str,
+        size: int,
+    ) -> WrittenFile:
+        """Take ``file`` from the last tree (``previous``), whose bytes are known."""
+        self._take(previous, file, url)
+        return WrittenFile(url, file, sha256, size, recorded_headers(headers or {}))
 
     def copy_tree(
         self,
@@ -361,6 +415,11 @@ class StagedOutput:
         if not (staging / MANIFEST_NAME).is_file():
             # The manifest marks OUT as sitec's, which lets the next build replace it.
             raise RuntimeError(f"write {MANIFEST_NAME} before commit()")
+        if self._recycled:
+            try:
+                self._sweep()
+            except OSError as e:
+                raise OutputError(self.out, f"cannot clear the staging folder: {e}") from None
         try:
             if not os.path.lexists(self.out):
                 os.rename(staging, self.out)
@@ -380,12 +439,60 @@ class StagedOutput:
         self._committed = True
         if old is None:
             return
+        if self.spare is not None and self._keep_as_spare(old):
+            return
         if not wait and _remove_in_background(self._old_trees(old)):
             self.removing = old
             return
         shutil.rmtree(old, ignore_errors=True)
         if os.path.lexists(old):
             self.leftover = old
+
+    def _recycle_spare(self, staging: Path) -> bool:
+        """Move the spare tree's ``public/`` into the empty ``staging``; the rest of it
+        (manifest, bundle) is written again by the build, so it goes."""
+        spare = self.spare
+        if spare is None or not (spare / PUBLIC).is_dir() or (spare / PUBLIC).is_symlink():
+            return False
+        try:
+            os.rename(spare / PUBLIC, staging / PUBLIC)
+        except OSError:
+            return False
+        shutil.rmtree(spare, ignore_errors=True)
+        return True
+
+    def _keep_as_spare(self, old: Path) -> bool:
+        """Keep the tree the commit replaced as the spare for the next build; a spare
+        this build did not stage in is older, and goes (in the background)."""
+        spare = self.spare
+        assert spare is not None
+        try:
+            if os.path.lexists(spare):
+                stale = self._old_name()
+                os.rename(spare, stale)
+                if not _remove_in_background([stale]):
+                    shutil.rmtree(stale, ignore_errors=True)
+            spare.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(old, spare)
+        except OSError:
+            return False
+        return True
+
+    def _sweep(self) -> None:
+        """Remove what a recycled staging tree holds that this build did not write."""
+        for folder, dirnames, filenames in os.walk(self._public, topdown=False):
+            relative = os.path.relpath(folder, self._public)
+            relative = "" if relative == "." else relative.replace(os.sep, "/")
+            prefix = f"{relative}/" if relative else ""
+            for name in filenames:
+                if self._key(prefix + name) not in self._files:
+                    os.unlink(os.path.join(folder, name))
+            for name in dirnames:
+                path = os.path.join(folder, name)
+                if os.path.islink(path):
+                    os.unlink(path)
+                elif self._key(prefix + name) not in self._folders:
+                    os.rmdir(path)
 
     def _old_name(self) -> Path:
         return self.out.parent / f".{self.out.name}.old-{secrets.token_hex(4)}"
@@ -408,9 +515,20 @@ class StagedOutput:
             shutil.rmtree(self._staging, ignore_errors=True)
 
     def _copy_file(self, source: Path, file: str, extra: dict[str, str]) -> WrittenFile:
+        url = _url_of(file)
+        unchanged = self.previous.static_for(source, file) if self.previous is not None else None
+        if unchanged is not None:
+            previous, sha256, size = unchanged
+            self._take(previous, file, url)
+        else:
+            sha256, size = self._copy_bytes(source, file, url)
+        mimetype = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
+        headers = {"Content-Type": get_content_type(mimetype, "utf-8")} | extra
+        return WrittenFile(url, file, sha256, size, recorded_headers(headers))
+
+    def _copy_bytes(self, source: Path, file: str, url: str) -> tuple[str, int]:
         digest = hashlib.sha256()
         size = 0
-        url = _url_of(file)
         try:
             with source.open("rb") as src, self._create(file, url) as dest:
                 while chunk := src.read(1 << 20):
@@ -419,9 +537,31 @@ class StagedOutput:
                     size += len(chunk)
         except OSError as e:
             raise OutputError(self.out, f"cannot copy {source}: {e.strerror}") from None
-        mimetype = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
-        headers = {"Content-Type": get_content_type(mimetype, "utf-8")} | extra
-        return WrittenFile(url, file, digest.hexdigest(), size, recorded_headers(headers))
+        return digest.hexdigest(), size
+
+    def _take(self, previous: Path, file: str, url: str) -> None:
+        """Put the last tree's ``previous`` at ``file``: a hard link, else a copy."""
+        if self.link_unchanged:
+            path = self._claim(file, url)
+            if self._recycled and _same_file(path, previous):
+                self._files[self._key(file)] = (file, url)
+                return
+            if self._link(previous, path, file, url):
+                self._files[self._key(file)] = (file, url)
+                return
+        self._copy_bytes(previous, file, url)
+
+    def _link(self, previous: Path, path: str, file: str, url: str) -> bool:
+        """Hard-link ``previous`` at ``path``; ``False`` where links cannot be made."""
+        try:
+            if self._recycled:
+                _remove(path)  # an earlier build's, whatever it is
+            os.link(previous, path, follow_symlinks=False)
+        except FileExistsError:
+            raise _exists(file, url) from None
+        except OSError:
+            return False  # another file system, or no links here: copy it
+        return True
 
     def _key(self, path: str) -> str:
         # On a case-insensitive file system (macOS, Windows) /About and /about are one file.
@@ -429,6 +569,20 @@ class StagedOutput:
 
     def _create(self, file: str, url: str) -> t.BinaryIO:
         """Claim ``file`` for ``url``, make its folders, and open it for writing."""
+        path = self._claim(file, url)
+        try:
+            if self._recycled:
+                _remove(path)  # an earlier build's, whatever it is
+            fd = os.open(path, _CREATE, 0o666)
+        except FileExistsError:
+            raise _exists(file, url) from None
+        except OSError as e:
+            raise OutputError(self.out, f"cannot write {file}: {e.strerror}") from None
+        self._files[self._key(file)] = (file, url)
+        return open(fd, "wb")
+
+    def _claim(self, file: str, url: str) -> str:
+        """Check that ``file`` can be ``url``'s, make its folders; its path in the tree."""
         check_file(file, shown=url)
         key = self._key(file)
         if key in self._files:
@@ -460,21 +614,7 @@ class StagedOutput:
         for folder in folders:
             if self._key(folder) not in self._folders:
                 self._make_folder(folder, url)
-        try:
-            fd = os.open(os.path.join(self._public, file), _CREATE, 0o666)
-        except FileExistsError:
-            raise PathCollision(
-                "file-collision",
-                file,
-                url,
-                None,
-                f"{url} maps to {file}, but this file system already has a file by that"
-                " name (its names ignore case or Unicode normalisation)",
-            ) from None
-        except OSError as e:
-            raise OutputError(self.out, f"cannot write {file}: {e.strerror}") from None
-        self._files[key] = (file, url)
-        return open(fd, "wb")
+        return os.path.join(self._public, file)
 
     def _make_folder(self, folder: str, url: str) -> None:
         # Folders are made parent first, so a folder whose parent is known to be inside
@@ -482,6 +622,8 @@ class StagedOutput:
         # class writes here and it makes no symlinks, but safety should not rest on that.
         path = os.path.join(self._public, folder)
         try:
+            if self._recycled and not _is_folder(path):
+                _remove(path)  # an earlier build's file where a folder goes now
             os.mkdir(path)
         except FileExistsError:
             if not stat.S_ISDIR(os.lstat(path).st_mode):
@@ -489,6 +631,50 @@ class StagedOutput:
         except OSError as e:
             raise OutputError(self.out, f"cannot make folder {folder}: {e.strerror}") from None
         self._folders[self._key(folder)] = (folder, url)
+
+
+def _same_file(path: str, other: Path) -> bool:
+    """Whether ``path`` is the very file ``other`` is (hard links of one file)."""
+    try:
+        mine = os.lstat(path)
+        theirs = os.stat(other)
+    except OSError:
+        return False
+    return stat.S_ISREG(mine.st_mode) and (mine.st_ino, mine.st_dev) == (
+        theirs.st_ino,
+        theirs.st_dev,
+    )
+
+
+def _is_folder(path: str) -> bool:
+    """Whether ``path`` is a real folder (not a link to one)."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return False
+
+
+def _remove(path: str) -> None:
+    """Delete whatever is at ``path`` (a file, a link, a folder), if anything."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(mode):
+        shutil.rmtree(path)
+    else:
+        os.unlink(path)
+
+
+def _exists(file: str, url: str) -> PathCollision:
+    return PathCollision(
+        "file-collision",
+        file,
+        url,
+        None,
+        f"{url} maps to {file}, but this file system already has a file by that"
+        " name (its names ignore case or Unicode normalisation)",
+    )
 
 
 def _url_of(file: str) -> str:

@@ -172,6 +172,7 @@ class _Renderer:
                 reads=seen.reads,
                 templates=seen.templates,
                 files=seen.files,
+                folders=seen.folders,
                 links=self._links(url, seen.urls),
                 error=error,
                 g_feeding_reads=seen.g_feeding_reads,
@@ -187,6 +188,7 @@ class _Renderer:
             reads=seen.reads,
             templates=seen.templates,
             files=seen.files,
+            folders=seen.folders,
             g_feeding_reads=seen.g_feeding_reads,
         )
         raw = extract_links(body, page.header("Content-Type"))

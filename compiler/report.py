@@ -224,6 +224,13 @@ def print_build(result: BuildResult, echo: Echo, *, explain: bool = False) -> No
     summary = f"{summary_line(result)}, in {result.seconds:.2f}s"
     if result.committed:
         echo(f"{summary} -> {result.settings.output}")
+        if result.why_all is not None:
+            echo(f"rendered every page: {result.why_all}")
+        elif result.rendered or result.reused:
+            changed = f" ({result.changed} changed)" if result.changed else ""
+            echo(
+                f"rendered {result.rendered} pages, reused {result.reused} unchanged ones{changed}"
+            )
     else:
         failures = _count(sum(result.policy_of(g[0]) == "fail" for g in groups), "error")
         echo(

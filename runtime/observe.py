@@ -16,7 +16,8 @@ app records into the yielded :class:`Observation`:
   app a view returns. This needs the request's environ to be a
   :class:`RecordingEnviron`, which the compiler's renderer passes in;
 - the templates loaded (with those they extend, include and import), the files
-  opened under the project root, and the URLs built with ``url_for``.
+  opened for reading and the folders listed under the project root, and the URLs
+  built with ``url_for``.
 
 Reads that the runtime, werkzeug or Jinja make on their own while dispatching
 (matching the URL, opening the session) do not count; reads made by user code,
@@ -112,13 +113,14 @@ _ENVIRON_OWN = 1  # the runtime or the compiler: its own read
 _ENVIRON_PAST = 2  # werkzeug, the standard library, Jinja: reads for its caller
 
 _FLASHES = "_flashes"
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
 
 
 class Observation:
     """What the requests made while one ``observe()`` was active did.
 
     ``reads`` holds one :class:`~sitec.compiler.model.Evidence` per distinct
-    read and place; ``templates``, ``files`` and ``urls`` are in first-seen
+    read and place; ``templates``, ``files``, ``folders`` and ``urls`` are in first-seen
     order, without repeats (``urls`` keeps repeats: it is cheap to fill and
     the compiler normalises it anyway).
     """
@@ -132,6 +134,7 @@ class Observation:
         self._read_keys: set[tuple[str, str | None, int | None, bool]] = set()
         self._templates: dict[str, None] = {}
         self._files: dict[str, None] = {}
+        self._folders: dict[str, None] = {}
         self.urls: list[str] = []
         #: The first request object created while observing.
         self.request: t.Any = None
@@ -153,6 +156,10 @@ class Observation:
     @property
     def files(self) -> list[str]:
         return list(self._files)
+
+    @property
+    def folders(self) -> list[str]:
+        return list(self._folders)
 
     @property
     def endpoint(self) -> str | None:
@@ -234,12 +241,21 @@ class Observation:
     def _template_loaded(self, name: str) -> None:
         self._templates[name] = None
 
-    def _file_opened(self, path: t.Any) -> None:
+    def _file_opened(self, path: t.Any, flags: t.Any) -> None:
         if self._quiet or isinstance(path, int):
             return
+        if isinstance(flags, int) and flags & _WRITE_FLAGS:
+            return  # what a page writes is not what it depends on
         relative = self._observer._places.project_file(path)
         if relative is not None:
             self._files[relative] = None
+
+    def _folder_listed(self, path: t.Any) -> None:
+        if self._quiet or isinstance(path, int):
+            return
+        relative = self._observer._places.project_folder("." if path is None else path)
+        if relative is not None:
+            self._folders[relative] = None
 
 
 class Observer:
@@ -659,7 +675,8 @@ _audit_hook_installed = False
 
 
 def _install_audit_hook() -> None:
-    """Watch ``open()`` (and so ``open_resource``, ``send_file``...) while observed.
+    """Watch ``open()`` (and so ``open_resource``, ``send_file``...) and folder
+    listings (``os.listdir``, ``os.scandir``: ``glob``, ``iterdir``) while observed.
 
     Audit hooks cannot be removed, so there is one per process; it costs a
     context-variable lookup per ``open`` when nothing is observed.
@@ -668,17 +685,52 @@ def _install_audit_hook() -> None:
     if _audit_hook_installed:
         return
     _audit_hook_installed = True
-    sys.addaudithook(_audit)
+    sys.addaudithook(file_audit_hook(_active))
 
 
-def _audit(event: str, args: tuple[t.Any, ...]) -> None:
+def file_audit_hook(active: ContextVar[t.Any]) -> t.Callable[[str, tuple[t.Any, ...]], None]:
+    """An audit hook telling the listener set in ``active``, if any, of each file opened
+    and folder listed, through its ``_file_opened(path, flags)`` and
+    ``_folder_listed(path)`` (see :func:`file_access`); idle when nobody listens."""
+
+    def hook(event: str, args: tuple[t.Any, ...]) -> None:
+        if event not in FILE_EVENTS:
+            return
+        listener = active.get()
+        if listener is None:
+            return
+        access = file_access(event, args)
+        if access is None:
+            return
+        try:
+            if access[0] == "open":
+                listener._file_opened(access[1], access[2])
+            else:
+                listener._folder_listed(access[1])
+        except Exception:  # an audit hook must never break the open itself
+            pass
+
+    return hook
+
+
+#: The audit events :func:`file_access` reads.
+FILE_EVENTS = frozenset({"open", "os.listdir", "os.scandir"})
+
+
+def file_access(event: str, args: tuple[t.Any, ...]) -> tuple[str, t.Any, t.Any] | None:
+    """What an audit event of :data:`FILE_EVENTS`, called from an audit hook, says the
+    program read: ``("open", path, flags)`` or ``("list", path, None)``.
+
+    ``None`` for the import system's own listings of ``sys.path`` folders (how it finds
+    modules), which are nobody's read. ``path`` can be a file descriptor, or ``None``
+    for the current folder.
+    """
     if event == "open":
-        observation = _active.get()
-        if observation is not None:
-            try:
-                observation._file_opened(args[0])
-            except Exception:  # an audit hook must never break the open itself
-                pass
+        return "open", args[0], args[2] if len(args) > 2 else None
+    # Frames: this function, the hook, then whoever called os.listdir / os.scandir.
+    if sys._getframe(2).f_code.co_filename.startswith("<frozen importlib"):
+        return None
+    return "list", args[0], None
 
 
 class _Places:
@@ -915,6 +967,14 @@ class _Places:
         return labels
 
     # -- files --------------------------------------------------------------------
+
+    def project_folder(self, path: t.Any) -> str | None:
+        """``path`` relative to the project root, for a folder inside it."""
+        full = os.path.realpath(os.fsdecode(path))
+        parts = full.split(os.sep)
+        if "__pycache__" in parts or "site-packages" in parts:
+            return None
+        return self._relative(full)
 
     def project_file(self, path: t.Any) -> str | None:
         """``path`` relative to the project root, for a data file inside it."""

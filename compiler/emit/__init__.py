@@ -37,6 +37,9 @@ from .plan import plan_deploy
 from .render import UnsafeValue
 from .wsgi_entry import render_wsgi
 
+#: The folders of the output the bundle is written to, beside ``public/``.
+BUNDLE_FOLDERS = ("server", "deploy")
+
 
 def emit_bundle(
     root: Path,

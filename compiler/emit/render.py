@@ -16,6 +16,8 @@ from jinja2 import PackageLoader
 from jinja2 import StrictUndefined
 
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+#: The C0 control characters and DEL (the same test per character, in C).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class UnsafeValue(ValueError):
@@ -47,7 +49,7 @@ def render_template(
 
 def comment(value: str) -> str:
     """``value`` fit for the rest of a comment line: control characters become ``?``."""
-    return "".join("?" if ord(char) < 0x20 or ord(char) == 0x7F else char for char in value)
+    return _CONTROL.sub("?", value)
 
 
 def header_name(value: str) -> str:
@@ -59,6 +61,6 @@ def header_name(value: str) -> str:
 
 def refuse_control_characters(value: str, what: str) -> str:
     """``value`` unchanged, or :class:`UnsafeValue` if it holds a control character."""
-    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in value):
+    if _CONTROL.search(value):
         raise UnsafeValue(f"{what} {value!r} holds a control character")
     return value

@@ -55,7 +55,13 @@ def app() -> Flask:
     @app.get("/file")
     def file() -> str:
         with open(HERE / "test_observe.py") as source, open(__file__ + "x", "a"):
-            return source.readline()
+            pass
+        with open(__file__ + "x") as data:
+            return source.name + data.read()
+
+    @app.get("/listing")
+    def listing() -> str:
+        return " ".join(sorted(p.name for p in HERE.glob("test_observe*")))
 
     return app
 
@@ -107,7 +113,36 @@ def test_files_under_the_root_are_recorded(app: Flask, tmp_path: Path) -> None:
     with observer.observe() as seen:
         app.test_client().get("/file")
     Path(__file__ + "x").unlink()
-    assert seen.files == ["test_observe.pyx"]  # .py sources are code, not data
+    # .py sources are code, not data; a file written to is not what the page depends on.
+    assert seen.files == ["test_observe.pyx"]
+
+
+def test_a_file_only_written_is_not_recorded(app: Flask, tmp_path: Path) -> None:
+    written = tmp_path / "log.txt"
+
+    @app.get("/log")
+    def log() -> str:
+        with open(written, "a") as f:
+            f.write("seen\n")
+        return "ok"
+
+    observer = Observer(app, tmp_path)
+    with observer.observe() as seen:
+        app.test_client().get("/log")
+    assert written.read_text() == "seen\n"
+    assert seen.files == []
+
+
+def test_folders_listed_under_the_root_are_recorded(app: Flask, tmp_path: Path) -> None:
+    observer = Observer(app, tmp_path)
+    with observer.observe() as seen:
+        app.test_client().get("/listing")
+    assert seen.folders == []  # outside the project root
+    observer.uninstall()
+    observer = Observer(app, HERE.parent)
+    with observer.observe() as seen:
+        assert app.test_client().get("/listing").text == "test_observe.py"
+    assert seen.folders == ["runtime"]
 
 
 def test_uninstall_restores_the_app(app: Flask) -> None:

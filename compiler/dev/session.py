@@ -1,0 +1,157 @@
+"""The build session: a process that holds the app loaded and rebuilds on request.
+
+``sitec serve`` starts one (:class:`BuildSession`) from its warm fork server: the
+process loads the app once (:class:`~sitec.compiler.graph.memory.LoadedApp`), then for
+every rebuild forks a child that runs the incremental build and exits, so each build
+starts from the app as its creation left it, whatever the one before cached. When the
+app's code, ``pyproject.toml`` or a file read while it was created has changed, the
+session answers ``stale`` instead and ends: the dev server starts a fresh one, in
+which no module of the old code survives.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import traceback
+import typing as t
+from dataclasses import dataclass
+from dataclasses import field
+
+from ..graph.memory import BuildMemory
+from ..graph.memory import LoadedApp
+from ..load import AppLoadError
+from ..output import OutputError
+from ..project import BuildSettings
+from .child import ChildProcess
+from .errors import ErrorReport
+from .errors import report_of
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from multiprocessing.connection import Connection
+    from multiprocessing.context import BaseContext
+
+
+@dataclass
+class BuildOutcome:
+    """What one rebuild did, as the session reports it to the dev server."""
+
+    committed: bool = False
+    #: Nothing had changed: the output stands as it was.
+    up_to_date: bool = False
+    #: The app's code or creation inputs changed: a fresh session must do the build.
+    stale: list[str] = field(default_factory=list)
+    #: The session ended after this answer (the app failed to load).
+    ended: bool = False
+    rendered: int = 0
+    reused: int = 0
+    why_all: str | None = None
+    seconds: float = 0.0
+    errors: list[ErrorReport] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @classmethod
+    def failed(cls, report: ErrorReport, *, ended: bool = False) -> BuildOutcome:
+        return cls(errors=[report], ended=ended)
+
+
+class BuildSession(ChildProcess):
+    """The dev server's handle on one session process.
+
+    The process is not a daemon (a build forks render workers, which a daemon may
+    not); it ends when told to, or when the dev server's end of the pipe closes.
+    """
+
+    def __init__(self, context: BaseContext, settings: BuildSettings) -> None:
+        super().__init__(context, serve_builds, (settings,), name="sitec-session", daemon=False)
+
+    def build(self, *, force: bool = False) -> BuildOutcome:
+        """Rebuild and wait for the outcome; a session that died answers with an error."""
+        try:
+            with self.lock:
+                self.conn.send("force" if force else "build")
+                outcome: BuildOutcome = self.conn.recv()
+        except (EOFError, OSError):
+            self.process.join(5)
+            return BuildOutcome.failed(
+                ErrorReport(
+                    f"the build process ended unexpectedly (exit code {self.process.exitcode})"
+                ),
+                ended=True,
+            )
+        return outcome
+
+
+def serve_builds(conn: Connection, settings: BuildSettings) -> None:
+    """The session process: load the app, then build on each request until stale."""
+    # Ctrl-C reaches the whole process group; the dev server decides what stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        loaded = LoadedApp(settings)
+    except AppLoadError as e:
+        conn.send(BuildOutcome.failed(report_of(str(e), settings.project_root), ended=True))
+        return
+    while True:
+        try:
+            request = conn.recv()
+        except EOFError:
+            return
+        if request is None:
+            return
+        changed = loaded.changed()
+        if changed:
+            conn.send(BuildOutcome(stale=changed, ended=True))
+            return
+        memory = BuildMemory(settings, reuse=request != "force", creation=loaded.creation)
+        if memory.up_to_date():
+            conn.send(BuildOutcome(committed=True, up_to_date=True))
+        else:
+            conn.send(_build_in_fork(loaded, memory))
+
+
+def _build_in_fork(loaded: LoadedApp, memory: BuildMemory) -> BuildOutcome:
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_build_once, args=(sender, loaded, memory))
+    child.start()
+    sender.close()
+    try:
+        outcome: BuildOutcome = receiver.recv()
+    except EOFError:
+        outcome = BuildOutcome.failed(
+            ErrorReport("the build process died while building (a crash in the app?)")
+        )
+    child.join()
+    receiver.close()
+    return outcome
+
+
+def _build_once(conn: Connection, loaded: LoadedApp, memory: BuildMemory) -> None:
+    """One build, in a fork of the session: its caches and imports die with it."""
+    from ..build import build
+
+    settings = loaded.settings
+    app = loaded.app
+    if app.jinja_env.cache is not None:
+        app.jinja_env.cache.clear()  # templates loaded while the app was created
+    try:
+        result = build(settings, memory=memory, app=app)
+    except (AppLoadError, OutputError) as e:
+        conn.send(BuildOutcome.failed(report_of(str(e), settings.project_root)))
+        return
+    except Exception as e:
+        text = "".join(traceback.format_exception(e))
+        conn.send(BuildOutcome.failed(ErrorReport(f"sitec failed while building:\n{text}")))
+        return
+    root = settings.project_root
+    conn.send(
+        BuildOutcome(
+            committed=result.committed,
+            rendered=result.rendered,
+            reused=result.reused,
+            why_all=result.why_all,
+            seconds=result.seconds,
+            errors=[report_of(p.message, root, p) for p in result.failures()],
+            warnings=[p.message for p in result.warnings()],
+        )
+    )

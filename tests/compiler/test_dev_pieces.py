@@ -1,0 +1,155 @@
+"""The dev server's pieces on their own: the live-reload channel and script injection,
+error reports, and the watcher on a real folder."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+from werkzeug.test import Client
+from werkzeug.wrappers import Response
+
+from sitec.compiler.dev.errors import report_of
+from sitec.compiler.dev.livereload import LiveReload
+from sitec.compiler.dev.livereload import ReloadChannel
+from sitec.compiler.dev.watch import OVERFLOW
+from sitec.compiler.dev.watch import ProjectWatcher
+from sitec.compiler.dev.watch import is_noise
+
+
+def _site(body: bytes, mimetype: str, status: int = 200) -> LiveReload:
+    channel = ReloadChannel()
+    return LiveReload(Response(body, status=status, mimetype=mimetype), channel)
+
+
+def test_the_script_goes_before_the_last_body_end_of_html_only() -> None:
+    page = b"<html><body><p>a</p><!-- </body> --></BODY ></html>"
+    response = Client(_site(page, "text/html")).get("/")
+    body = response.get_data()
+    assert body == (
+        b'<html><body><p>a</p><!-- </body> --><script id="sitec-live-reload"'
+        b' src="/__sitec__/live-reload.js" data-generation="0" data-kind="file"></script>\n'
+        b"</BODY ></html>"
+    )
+    assert response.headers["Content-Length"] == str(len(body))
+
+    assert Client(_site(b"<p>no body", "text/html")).get("/").get_data().endswith(b"</script>\n")
+    for mimetype in ("text/css", "application/json", "text/plain"):
+        assert Client(_site(b"</body>", mimetype)).get("/").get_data() == b"</body>"
+    assert Client(_site(b"", "text/html", 304)).get("/").get_data() == b""
+    assert Client(_site(b"<p>x</p>", "text/html")).head("/").get_data() == b""
+
+
+def test_the_page_gets_the_404_kind() -> None:
+    body = Client(_site(b"<p>gone</p>", "text/html", 404)).get("/x").get_data()
+    assert b'data-kind="not-found"' in body
+
+
+def test_the_script_is_served_beside_the_events() -> None:
+    response = Client(_site(b"", "text/html")).get("/__sitec__/live-reload.js")
+    assert response.mimetype == "text/javascript"
+    assert b'new EventSource(config.events + "?since="' in response.get_data()
+    assert b'"/__sitec__/events"' in response.get_data()
+
+
+def test_a_stream_replays_what_the_page_missed_then_follows() -> None:
+    channel = ReloadChannel(history=3, heartbeat=0.05)
+    channel.publish({"type": "built", "touched": ["/a/"]})
+    channel.publish({"type": "error", "errors": []})
+    stream = channel.stream(1)
+    assert next(stream) == b"retry: 1000\n\n"
+    assert b'"type":"error"' in next(stream)
+    threading.Timer(0.1, channel.publish, [{"type": "built", "touched": ["/b/"]}]).start()
+    frames = []
+    while not frames or b"/b/" not in frames[-1]:
+        frames.append(next(stream))
+    assert frames[-1].startswith(b"id: 3\n")
+    channel.close()
+    assert list(stream) == []
+
+
+def test_a_page_served_while_broken_gets_the_error_at_once() -> None:
+    channel = ReloadChannel()
+    channel.publish({"type": "error", "errors": [{"message": "x"}]})
+    stream = channel.stream(channel.generation)
+    next(stream)
+    assert b'"type":"error"' in next(stream)
+
+
+def test_a_page_older_than_the_history_reloads() -> None:
+    channel = ReloadChannel(history=2)
+    for number in range(5):
+        channel.publish({"type": "built", "touched": [f"/{number}/"]})
+    stream = channel.stream(0)
+    next(stream)
+    assert b'"everything":true' in next(stream)
+
+
+def test_a_page_of_an_earlier_dev_server_reloads() -> None:
+    channel = ReloadChannel()
+    channel.publish({"type": "built", "touched": []})
+    stream = channel.stream(7)  # the event id a page kept across a restart of the server
+    next(stream)
+    assert b'"everything":true' in next(stream)
+
+
+def test_an_error_report_finds_its_place_and_line(tmp_path: Path) -> None:
+    (tmp_path / "views.py").write_text("def a():\n    raise KeyError('x')\n")
+    report = report_of("/a/ raised while rendering: views.py:2: KeyError: 'x'", tmp_path)
+    assert (report.file, report.line, report.code) == ("views.py", 2, "raise KeyError('x')")
+    assert report_of("no place: missing.py:3: here", tmp_path).file is None
+
+
+def test_noise_is_not_a_change() -> None:
+    for path in (
+        "a/.post.md.swp",
+        "a/post.md~",
+        "a/4913",
+        "._site.staging-ab12",
+        "a/__pycache__/x",
+    ):
+        assert is_noise(path), path
+    for path in ("a/post.md", "templates/base.html", ".env", "pyproject.toml"):
+        assert not is_noise(path), path
+
+
+def test_the_watcher_settles_saves_into_one_batch(tmp_path: Path) -> None:
+    (tmp_path / "content").mkdir()
+    (tmp_path / "_site").mkdir()
+    watcher = ProjectWatcher(tmp_path, [tmp_path / "_site"], quiet=0.2)
+    watcher.start()
+    try:
+        for number in range(5):
+            (tmp_path / "content" / "post.md").write_text(f"save {number}")
+            (tmp_path / "content" / ".post.md.swp").write_text("editor")
+            (tmp_path / "_site" / "index.html").write_text("built")
+            time.sleep(0.02)
+        (tmp_path / "notes").mkdir()  # a new folder at the top is watched too
+        time.sleep(0.3)
+        (tmp_path / "notes" / "a.txt").write_text("a")
+        batches = [watcher.next_batch()]
+        while str(tmp_path / "notes" / "a.txt") not in batches[-1]:
+            batches.append(watcher.next_batch())
+    finally:
+        watcher.stop()
+    seen = {path for batch in batches for path in batch}
+    assert str(tmp_path / "content" / "post.md") in seen
+    assert not {path for path in seen if "_site" in path or path.endswith(".swp")}
+    assert len(batches) <= 3
+    assert watcher.next_batch() is None
+
+
+def test_an_overflowed_event_queue_still_makes_a_batch(tmp_path: Path) -> None:
+    """watchdog says so only in its log (then drops the events it lost): that is a
+    batch of its own, so the rebuild compares every input with the disk."""
+    watcher = ProjectWatcher(tmp_path, [])
+    watcher.start()
+    try:
+        logging.getLogger("watchdog.observers.inotify_c").warning(
+            "Inotify queue overflowed; filesystem events were lost"
+        )
+        assert watcher.next_batch() == [OVERFLOW]
+    finally:
+        watcher.stop()

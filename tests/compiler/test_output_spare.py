@@ -1,0 +1,89 @@
+"""A staged output that stages in the spare tree of an earlier build: files already
+right stay (same inode), everything else is replaced, and what the new tree lacks is
+gone before the exchange; the committed tree is exactly the one a fresh staging makes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from sitec.compiler.output import StagedOutput
+
+
+class LastTree:
+    """The committed tree's files by content, as an incremental build knows them."""
+
+    def __init__(self, out: Path) -> None:
+        self.public = out / "public"
+        self.sha = {
+            path.relative_to(self.public).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in self.public.rglob("*")
+            if path.is_file()
+        }
+
+    def file_for(self, file: str, sha256: str) -> Path | None:
+        return self.public / file if self.sha.get(file) == sha256 else None
+
+    def static_for(self, source: Path, file: str) -> tuple[Path, str, int] | None:
+        return None
+
+
+def build(out: Path, spare: Path, files: dict[str, bytes], *, previous: bool = True) -> None:
+    last = LastTree(out) if previous and out.exists() else None
+    with StagedOutput(out, previous=last, spare=spare) as output:
+        for name, data in files.items():
+            output.write(name, data)
+        output.write_json("manifest.json", {"version": 1, "routes": []})
+        output.commit()
+
+
+def tree(out: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(out).as_posix(): path.read_bytes()
+        for path in sorted(out.rglob("*"))
+        if path.is_file()
+    }
+
+
+def inode(out: Path, file: str) -> int:
+    return (out / "public" / file).stat().st_ino
+
+
+def test_builds_stage_in_the_tree_the_last_commit_replaced(tmp_path: Path) -> None:
+    out, spare = tmp_path / "site", tmp_path / "cache" / "spare"
+    first = {"index.html": b"home", "b/index.html": b"b", "c.txt": b"c", "keep/x.css": b"x"}
+    build(out, spare, first)
+    assert not spare.exists()  # nothing was replaced yet
+
+    second = {"index.html": b"home", "b/index.html": b"b, edited", "keep/x.css": b"x"}
+    build(out, spare, second)
+    assert tree(spare / "public") == first  # the tree the commit replaced
+    kept = inode(out, "keep/x.css")
+
+    # The spare is the first tree: "b" becomes a file, c.txt goes, d/e.html comes.
+    third = {"index.html": b"home", "b": b"now a file", "keep/x.css": b"x", "d/e.html": b"e"}
+    (spare / "public" / "junk").mkdir()
+    (spare / "public" / "junk" / "left.html").write_text("from nowhere")
+    os.symlink(tmp_path, spare / "public" / "link")
+    build(out, spare, third)
+    assert tree(out) == {
+        "manifest.json": (out / "manifest.json").read_bytes(),
+        **{f"public/{name}": data for name, data in third.items()},
+    }
+    assert inode(out, "keep/x.css") == kept  # never rewritten
+    assert tmp_path.exists() and (tmp_path / "cache").exists()  # the link was not followed
+
+    fresh = tmp_path / "fresh"
+    build(fresh, tmp_path / "other-spare", third)
+    assert tree(fresh) == tree(out)
+
+
+def test_a_build_without_a_last_tree_does_not_stage_in_the_spare(tmp_path: Path) -> None:
+    out, spare = tmp_path / "site", tmp_path / "spare"
+    build(out, spare, {"a.html": b"a"})
+    build(out, spare, {"a.html": b"a2"})
+    build(out, spare, {"b.html": b"b"}, previous=False)  # --force: a fresh staging
+    assert tree(out / "public") == {"b.html": b"b"}
+    assert tree(spare / "public") == {"a.html": b"a2"}
+    assert not list(tmp_path.glob(".site.staging-*"))
