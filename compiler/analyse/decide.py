@@ -283,8 +283,8 @@ class Decider:
                 route.notes.insert(
                     0,
                     Evidence(
-                        f"also accepts {', '.join(extra)}, which the WSGI server answers"
-                        " (GET is a file)",
+                        f"also accepts {', '.join(extra)}, which only the WSGI server can"
+                        " answer, even when GET is a file",
                         plan.file,
                         plan.line,
                     ),

@@ -122,7 +122,9 @@ def test_the_methods_a_file_cannot_answer_go_to_the_wsgi_server(decisions) -> No
     assert contact["dynamic_methods"] == contact["methods"] == ["OPTIONS", "POST"]
     assert route_of(manifest, "index")["dynamic_methods"] == ["OPTIONS"]
     [note] = [n for n in result.route("newsletter").notes if "POST" in n.message]
-    assert note.message == "also accepts POST, which the WSGI server answers (GET is a file)"
+    assert note.message == (
+        "also accepts POST, which only the WSGI server can answer, even when GET is a file"
+    )
     assert (note.file, note.line) == (
         "decisions_app.py",
         line_of(project / "decisions_app.py", "newsletter"),
