@@ -308,6 +308,8 @@ def one_round(size: Size, number: int, args: argparse.Namespace, python: Path) -
     for tool in tools if number % 2 == 0 else tools[::-1]:
         dest, cmd = commands[tool]
         move_to_trash(dest, args.outputs / TRASH)
+        # Cold builds: sitec's incremental record of the last round goes too.
+        move_to_trash(dest.parent / ".sitec-cache", args.outputs / TRASH)
         log = WORK / "logs" / f"{size.posts}-{tool}-{number}.log"
         run = measure(tool, number, [*cmd, str(dest)], size.site, log, args.sample)
         root = dest / "public" if tool == "sitec" else dest
