@@ -142,6 +142,21 @@ def test_an_edited_template_shows_in_the_open_page(browser: t.Any, site: tuple[P
     page.close()
 
 
+def test_an_edited_post_shows_in_the_open_page(browser: t.Any, site: tuple[Path, str]) -> None:
+    """What a writer does all day: the post's Markdown file changes, its open page follows."""
+    project, url = site
+    path = _first_post(project)
+    page = browser.new_page()
+    page.goto(url + path)
+    page.evaluate("window.sitecTestMark = 'before the edit'")
+    post = project / "content" / "posts" / f"{path.strip('/').rsplit('/', 1)[-1]}.md"
+    text = post.read_text(encoding="utf-8")
+    post.write_text(text + f"\nA paragraph written {EDITED}.\n", encoding="utf-8")
+    page.wait_for_selector(f"text=A paragraph written {EDITED}.", timeout=WAIT_MS)
+    assert page.evaluate("window.sitecTestMark") is None
+    page.close()
+
+
 def test_an_edit_to_another_page_does_not_reload_the_open_one(
     browser: t.Any, site: tuple[Path, str]
 ) -> None:
