@@ -31,6 +31,7 @@ from .project import SettingsError
 from .project import check_route_overrides
 from .project import find_pyproject
 from .project import load_settings
+from .project import shown_path
 
 #: Errors that are the user's to fix: one message, no traceback, exit 1.
 USER_ERRORS = (SettingsError, AppLoadError, OutputError)
@@ -98,7 +99,7 @@ def build_command(
     )
     memory = BuildMemory(settings, reuse=not force)
     if memory.up_to_date() and not explain:
-        click.echo(f"nothing changed since the last build -> {settings.output}")
+        click.echo(f"nothing changed since the last build -> {shown_path(settings.output)}")
         return
 
     from .build import build

@@ -258,6 +258,15 @@ def _app_project(cwd: Path, app: str) -> tuple[Path, str]:
     return Path(folder), ":".join([str(absolute), *name])
 
 
+def shown_path(path: Path) -> str:
+    """``path`` as the user would type it here: relative to the current folder when
+    it is inside it, absolute otherwise."""
+    try:
+        return path.relative_to(Path.cwd()).as_posix() or "."
+    except ValueError:
+        return str(path)
+
+
 def load_settings(
     cwd: Path,
     *,

@@ -12,6 +12,7 @@ from .model import Evidence
 from .model import Problem
 from .model import RouteAnalysis
 from .model import WrittenFile
+from .project import shown_path
 
 Echo = t.Callable[[str], None]
 
@@ -223,7 +224,7 @@ def print_build(result: BuildResult, echo: Echo, *, explain: bool = False) -> No
     echo("")
     summary = f"{summary_line(result)}, in {result.seconds:.2f}s"
     if result.committed:
-        echo(f"{summary} -> {result.settings.output}")
+        echo(f"{summary} -> {shown_path(result.settings.output)}")
         if result.why_all is not None:
             echo(f"rendered every page: {result.why_all}")
         elif result.rendered or result.reused:

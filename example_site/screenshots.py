@@ -58,8 +58,12 @@ SHOTS = [
 def build_report(*flags: str) -> str:
     """What ``sitec build`` prints in a terminal here, colours included.
 
-    It runs exactly as a reader would run it, so it writes ``_site/`` (git ignores it).
+    It runs exactly as a reader would run it, so it writes ``_site/`` (git ignores it);
+    ``_site/`` and the build record are removed first, so the report is the one of a
+    first build, as on a fresh checkout.
     """
+    shutil.rmtree(HERE / "_site", ignore_errors=True)
+    shutil.rmtree(HERE / ".sitec-cache", ignore_errors=True)
     sitec = Path(sys.executable).with_name("sitec")
     leader, follower = pty.openpty()
     env = dict(os.environ, COLUMNS="220", TERM="xterm-256color")

@@ -28,6 +28,9 @@ from .stamps import Stamp
 #: Bump whenever the record's meaning changes: an older record is then ignored.
 FORMAT = 4
 CACHE_FOLDER = ".sitec-cache"
+#: What changed when environment variables were set or unset, for an app that reads
+#: them all (``app.config.from_prefixed_env()``).
+ENVIRONMENT_NAMES = "the environment's variable names"
 RECORD_NAME = "record.json"
 
 #: Input groups, and what a change in each means for the next build.
@@ -95,7 +98,7 @@ class Changes:
             except ValueError:
                 names.append(path)
         names.sort()
-        names += [f"${name}" for name in self.environment]
+        names += [name if name == ENVIRONMENT_NAMES else f"${name}" for name in self.environment]
         shown = ", ".join(names[:limit])
         more = len(names) - limit
         return f"{shown} and {more} more" if more > 0 else shown
@@ -169,7 +172,7 @@ class BuildRecord:
             name for name, value in self.environment.items() if os.environ.get(name) != value
         )
         if self.environment_names is not None and sorted(os.environ) != self.environment_names:
-            found.environment.append("(the set of variables)")
+            found.environment.append(ENVIRONMENT_NAMES)
         return found
 
     def damaged_outputs(self) -> set[str]:
