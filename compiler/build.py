@@ -27,6 +27,7 @@ from .discover import is_static_folder_endpoint
 from .discover import seed_urls
 from .emit import emit_bundle
 from .fingerprint import long_lived
+from .forked import ForkedCall
 from .load import load_app
 from .manifest import build_manifest
 from .model import Evidence
@@ -48,6 +49,7 @@ from .render import RenderPool
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .graph.memory import BuildMemory
+    from .graph.record import BuildRecord
 
 #: The path rendered to produce ``404.html``; it matches no rule of any sane app.
 NOT_FOUND_PROBE = "/__sitec__/not-found"
@@ -309,24 +311,48 @@ def build(
             project_root=settings.project_root,
         )
         output.write_json("manifest.json", manifest)
-        emit = memory.emit_bundle if memory is not None else emit_bundle
-        result.problems += emit(
-            output.staging,
-            manifest,
-            app.url_map,
-            settings,
-            max_body=app.config.get("MAX_CONTENT_LENGTH"),
-        )
+        bundle, record = _bundle_and_record(output.staging, manifest, app, settings, memory, result)
+        result.problems += bundle
         if not result.failures():
             # The previous tree is deleted by a process of its own: nobody waits for it.
             output.commit(wait=False)
             result.committed = True
-        if memory is not None:
+        if memory is not None and record is not None:
             result.rendered, result.reused = memory.rendered, memory.reused
             if result.committed:
-                memory.committed(result)
+                memory.committed(record)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _bundle_and_record(
+    staging: Path,
+    manifest: dict[str, t.Any],
+    app: Flask,
+    settings: BuildSettings,
+    memory: BuildMemory | None,
+    result: BuildResult,
+) -> tuple[list[Problem], BuildRecord | None]:
+    """Write the deploy bundle into ``staging``: its problems, and with a ``memory`` the
+    record of the build, drafted meanwhile.
+
+    The last build's bundle is taken when all it is made of is the same; a new one is
+    written by a forked process, while this one drafts the record (on 10,000 pages each
+    takes about 0.4 s).
+    """
+    max_body = app.config.get("MAX_CONTENT_LENGTH")
+    if memory is not None:
+        bundle = memory.last_bundle(staging, manifest, max_body)
+        if bundle is not None:
+            return bundle, memory.draft(result, staging)
+    with ForkedCall(
+        emit_bundle, staging, manifest, app.url_map, settings, max_body=max_body
+    ) as emitting:
+        record = memory.draft(result, staging) if memory is not None else None
+        bundle = emitting.result()
+    if memory is not None:
+        memory.note_bundle(bundle)
+    return bundle, record
 
 
 @contextlib.contextmanager

@@ -67,8 +67,6 @@ from .stamps import Stamp
 from .template_files import TemplateFiles
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from werkzeug.routing import Map
-
     from sitec.runtime import Flask
 
     from ..build import BuildResult
@@ -150,7 +148,6 @@ class BuildMemory:
         self._app: Flask | None = None
         self._bundle_key = ""
         self._bundle_problems: list[str] = []
-        self._bundle_files: list[str] = []
 
     # -- before loading the app -------------------------------------------------------
 
@@ -201,22 +198,14 @@ class BuildMemory:
         self._static_folders = [(prefix.strip("/"), folder) for prefix, folder in folders]
         self._stamp_static_folders()
 
-    def emit_bundle(
-        self,
-        root: Path,
-        manifest: t.Mapping[str, t.Any],
-        url_map: Map | None,
-        settings: BuildSettings,
-        *,
-        max_body: int | None = None,
-    ) -> list[Problem]:
-        """:func:`~sitec.compiler.emit.emit_bundle`, or the last build's bundle when all
+    def last_bundle(
+        self, root: Path, manifest: t.Mapping[str, t.Any], max_body: int | None
+    ) -> list[Problem] | None:
+        """The problems of the last build's deploy bundle, taken into ``root``, when all
         it is made of is the same: the manifest but the pages' bytes, the settings and the
-        app's code and config (its URL map, its body limit)."""
-        from ..emit import BUNDLE_FOLDERS
-        from ..emit import emit_bundle
-
-        key = _bundle_key(manifest, self.settings_digest, max_body)
+        app's code and config (its URL map, its body limit). ``None`` when the bundle must
+        be written again; then :meth:`note_bundle` its problems."""
+        key = self._bundle_key = _bundle_key(manifest, self.settings_digest, max_body)
         record = self.record
         if (
             record is not None
@@ -225,20 +214,14 @@ class BuildMemory:
             and record.bundle_key == key
             and self._take_bundle(record, root)
         ):
-            messages = list(record.bundle_problems)
-        else:
-            messages = [
-                p.message for p in emit_bundle(root, manifest, url_map, settings, max_body=max_body)
-            ]
-        self._bundle_key = key
-        self._bundle_problems = messages
-        self._bundle_files = sorted(
-            path.relative_to(root).as_posix()
-            for folder in BUNDLE_FOLDERS
-            for path in (root / folder).rglob("*")
-            if path.is_file()
-        )
-        return [Problem("host-config", message) for message in messages]
+            problems = [Problem("host-config", message) for message in record.bundle_problems]
+            self.note_bundle(problems)
+            return problems
+        return None
+
+    def note_bundle(self, problems: t.Iterable[Problem]) -> None:
+        """The problems of the deploy bundle the build wrote."""
+        self._bundle_problems = [problem.message for problem in problems]
 
     def _take_bundle(self, record: BuildRecord, root: Path) -> bool:
         """Link the last bundle's files into ``root``; ``False`` if one was touched."""
@@ -352,18 +335,18 @@ class BuildMemory:
 
     # -- after the commit -------------------------------------------------------------
 
-    def committed(self, result: BuildResult) -> None:
-        """Write the record of the build that was just committed."""
+    def draft(self, result: BuildResult, staging: Path) -> BuildRecord:
+        """The record of the build staged in ``staging``, all but its deploy bundle (which
+        may still be being written); :meth:`committed` saves it once the tree is OUT."""
         from ..build import NOT_FOUND_PROBE
         from ..discover import is_static_folder_endpoint
 
-        out = self.settings.output
-        public = out / "public"
+        public = staging / "public"
         record = BuildRecord(
-            output=out,
+            output=self.settings.output,
             settings=self.settings_digest,
             config=self._config,
-            manifest=manifest_digest(out) or "",
+            manifest=manifest_digest(staging) or "",
         )
         pages: dict[str, WrittenFile] = {}
         for (endpoint, _), files in result.files.items():
@@ -389,9 +372,6 @@ class BuildMemory:
                 record.outputs[file] = _output_stamp(public / file)
             record.pages[url] = entry
         record.input_sets = [list(paths) for paths in self._input_sets]
-        record.bundle_key = self._bundle_key
-        record.bundle_problems = self._bundle_problems
-        record.bundle = {file: _output_stamp(out / file) for file in self._bundle_files}
         record.environment = self.creation.environment | self.discovery.environment
         names = self.creation.environment_names or self.discovery.environment_names
         record.environment_names = names
@@ -409,6 +389,21 @@ class BuildMemory:
             for path in paths:
                 if path not in record.stamps:
                     record.stamps[path] = self._stamp(path)
+        return record
+
+    def committed(self, record: BuildRecord) -> None:
+        """Save ``record`` (:meth:`draft`), with the deploy bundle, now that its tree is OUT."""
+        from ..emit import BUNDLE_FOLDERS
+
+        out = self.settings.output
+        record.bundle_key = self._bundle_key
+        record.bundle_problems = self._bundle_problems
+        record.bundle = {
+            path.relative_to(out).as_posix(): _output_stamp(path)
+            for folder in BUNDLE_FOLDERS
+            for path in sorted((out / folder).rglob("*"))
+            if path.is_file()
+        }
         record.save()
 
     def _static_source(self, file: str) -> str | None:
