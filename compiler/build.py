@@ -155,6 +155,12 @@ class _Crawl:
         else:
             self.queue.append(url)
 
+    def follow(self, page: RenderedPage) -> None:
+        """Offer the links of ``page``; a link some page offered already is no news."""
+        for link in page.links:
+            if link not in self.linked_from:
+                self.offer(UrlCandidate(link, "crawl", page.url), referrer=page.url)
+
     def pages(self, pool: RenderPool) -> t.Iterator[RenderedPage]:
         """Reused and rendered pages until the crawl finds nothing new; the caller offers
         each page's links before taking the next."""
@@ -271,8 +277,7 @@ def build(
                     memory.note_rendered(page)
                 if progress is not None:
                     progress(len(pages), len(crawl.route_of))
-                for link in page.links:
-                    crawl.offer(UrlCandidate(link, "crawl", page.url), referrer=page.url)
+                crawl.follow(page)
                 page.links = []  # followed: ten thousand pages' links add up
                 _forget_cookie_vary_of_g_feeding([page])
                 early.offer(page)

@@ -138,6 +138,7 @@ class BuildMemory:
         self.reused = 0
         self._entries: dict[str, PageEntry] = {}
         self._input_sets: dict[tuple[str, ...], int] = {}
+        self._templates_seen: dict[tuple[str | None, ...], tuple[list[str], str]] = {}
         #: Input sets of the last record -> their number in the new one, and the new
         #: numbers of pages carried over (applied when the record is written).
         self._renumbered: dict[int, int] = {}
@@ -298,9 +299,8 @@ class BuildMemory:
         if isinstance(page, ReusedPage):
             return
         self.rendered += 1
-        paths: dict[str, None] = {}
-        for name in page.templates:
-            paths.update(dict.fromkeys(self._templates.inputs(name).paths))
+        template_paths, code = self._of_templates(page.endpoint, page.templates)
+        paths = dict.fromkeys(template_paths)
         for relative in (*page.files, *page.folders):
             path = os.path.realpath(self.root / relative)
             if not self._ignored(path):
@@ -309,17 +309,32 @@ class BuildMemory:
         self._entries[page.url] = PageEntry(
             endpoint=page.endpoint,
             status=page.status,
-            headers=list(page.headers),
+            headers=page.headers,
             reads=[read.to_json() for read in page.reads],
             g_feeding_reads=[read.to_json() for read in page.g_feeding_reads],
-            templates=list(page.templates),
-            files=list(page.files),
-            folders=list(page.folders),
-            links=list(page.links),
+            templates=page.templates,
+            files=page.files,
+            folders=page.folders,
+            links=page.links,
             error=page.error,
             inputs=inputs,
-            code=self._fingerprint(page.endpoint, page.templates),
+            code=code,
         )
+
+    def _of_templates(self, endpoint: str | None, templates: list[str]) -> tuple[list[str], str]:
+        """The input paths of a page of ``endpoint`` that loaded ``templates``, and the
+        fingerprint of its code: the same for thousands of pages."""
+        key = (endpoint, *templates)
+        known = self._templates_seen.get(key)
+        if known is None:
+            paths: dict[str, None] = {}
+            for name in templates:
+                paths.update(dict.fromkeys(self._templates.inputs(name).paths))
+            known = self._templates_seen[key] = (
+                list(paths),
+                self._fingerprint(endpoint, templates),
+            )
+        return known
 
     def _input_set(self, paths: t.Iterable[str]) -> int:
         """The number of a set of input paths in the new record."""
@@ -341,7 +356,7 @@ class BuildMemory:
         from ..build import NOT_FOUND_PROBE
         from ..discover import is_static_folder_endpoint
 
-        public = staging / "public"
+        public = os.path.join(staging, "public")
         record = BuildRecord(
             output=self.settings.output,
             settings=self.settings_digest,
@@ -357,19 +372,18 @@ class BuildMemory:
                         record.static_files[file.file] = (source, file.sha256, file.size)
                 else:
                     pages[file.url] = file
-                record.outputs[file.file] = _output_stamp(public / file.file)
+                record.outputs[file.file] = _output_stamp(os.path.join(public, file.file))
+        # The entries are this build's now, those carried over from the last record too.
         for url, inputs in self._carried_inputs.items():
-            self._entries[url].inputs = inputs  # the last record is done with
+            self._entries[url].inputs = inputs
         for url, entry in self._entries.items():
             page = pages.get(url)
             if page is not None:
-                entry = dataclasses.replace(
-                    entry, file=page.file, sha256=page.sha256, size=page.size
-                )
+                entry.file, entry.sha256, entry.size = page.file, page.sha256, page.size
             elif url == NOT_FOUND_PROBE and result.not_found_page is not None:
-                file = result.not_found_page
-                entry = dataclasses.replace(entry, file=file, sha256=_sha256(public / file))
-                record.outputs[file] = _output_stamp(public / file)
+                entry.file = path = result.not_found_page
+                entry.sha256 = _sha256(os.path.join(public, path))
+                record.outputs[path] = _output_stamp(os.path.join(public, path))
             record.pages[url] = entry
         record.input_sets = [list(paths) for paths in self._input_sets]
         record.environment = self.creation.environment | self.discovery.environment
@@ -454,7 +468,7 @@ def _bundle_key(manifest: t.Mapping[str, t.Any], settings: str, max_body: int | 
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-def _output_stamp(path: Path) -> tuple[int, int]:
+def _output_stamp(path: str | Path) -> tuple[int, int]:
     try:
         info = os.stat(path)
     except OSError:
@@ -462,9 +476,10 @@ def _output_stamp(path: Path) -> tuple[int, int]:
     return (info.st_size, info.st_mtime_ns)
 
 
-def _sha256(path: Path) -> str | None:
+def _sha256(path: str) -> str | None:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        with open(path, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
     except OSError:
         return None
 
