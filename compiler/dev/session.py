@@ -20,6 +20,7 @@ from dataclasses import field
 
 from ..graph.memory import BuildMemory
 from ..graph.memory import LoadedApp
+from ..graph.record import RecordReader
 from ..load import AppLoadError
 from ..output import OutputError
 from ..project import BuildSettings
@@ -91,6 +92,8 @@ def serve_builds(conn: Connection, settings: BuildSettings) -> None:
     except AppLoadError as e:
         conn.send(BuildOutcome.failed(report_of(str(e), settings.project_root), ended=True))
         return
+    loaded.code_index()  # for every build of this session, each in a fork of it
+    records = RecordReader(settings.output)
     while True:
         try:
             request = conn.recv()
@@ -102,11 +105,12 @@ def serve_builds(conn: Connection, settings: BuildSettings) -> None:
         if changed:
             conn.send(BuildOutcome(stale=changed, ended=True))
             return
-        memory = BuildMemory(settings, reuse=request != "force", creation=loaded.creation)
+        memory = BuildMemory(settings, reuse=request != "force", loaded=loaded, records=records)
         if memory.up_to_date():
             conn.send(BuildOutcome(committed=True, up_to_date=True))
         else:
             conn.send(_build_in_fork(loaded, memory))
+            records.read()  # the new one, while nobody waits
 
 
 def _build_in_fork(loaded: LoadedApp, memory: BuildMemory) -> BuildOutcome:

@@ -108,11 +108,13 @@ class CodeIndex:
 
     def __init__(self, root: Path, sources: t.Iterable[Path]) -> None:
         self.root = root.resolve()
+        #: The files it indexed.
+        self.sources = list(sources)
         self._by_file: dict[str, list[Unit]] = {}
         self._by_name: dict[str, list[Unit]] = {}
         self._methods: dict[str, list[Unit]] = {}
         module_digests = []
-        for path in sources:
+        for path in self.sources:
             real = os.path.realpath(path)
             relative = Path(real).relative_to(self.root).as_posix()
             try:

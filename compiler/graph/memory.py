@@ -26,6 +26,7 @@ app keeps across requests, which counts only for the page that filled the cache.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime
 import decimal
@@ -61,6 +62,7 @@ from .record import TOOLS
 from .record import BuildRecord
 from .record import Changes
 from .record import PageEntry
+from .record import RecordReader
 from .record import cache_folder
 from .record import manifest_digest
 from .stamps import Stamp
@@ -113,24 +115,27 @@ class PreviousOutput:
 
 class BuildMemory:
     """See the module docstring. ``reuse=False`` (``--force``) renders everything but
-    still records, for the next build. ``creation`` is what was read while the app was
-    created, when it was loaded before the build (see :class:`LoadedApp`)."""
+    still records, for the next build. ``loaded`` is the app when it was loaded before
+    the build (the dev server's session, see :class:`LoadedApp`), and ``records`` what
+    reads the last record, when the caller keeps one between builds."""
 
     def __init__(
         self,
         settings: BuildSettings,
         *,
         reuse: bool = True,
-        creation: InputRecorder | None = None,
+        loaded: LoadedApp | None = None,
+        records: RecordReader | None = None,
     ) -> None:
         self.settings = settings
         self.started_ns = time.time_ns()
         self.settings_digest = settings_digest(settings)
-        self.record = BuildRecord.load(settings.output) if reuse else None
+        self.record = (records or RecordReader(settings.output)).read() if reuse else None
         self.changes = self.record.changes() if self.record is not None else Changes()
         self.root = settings.project_root
         self.ignored = ignored_folders(settings)
-        self.creation = creation or InputRecorder(self.root, self.ignored)
+        self.loaded = loaded
+        self.creation = loaded.creation if loaded else InputRecorder(self.root, self.ignored)
         self.discovery = InputRecorder(self.root, self.ignored)
         #: Why every page is rendered, when they all are.
         self.why_all: str | None = None if reuse else "--force"
@@ -172,9 +177,12 @@ class BuildMemory:
         """Learn the app's code; decide whether every page is rendered."""
         self._app = app
         self._templates = TemplateFiles(app)
-        sources = project_sources(self.root, self.ignored)
-        self._code_files = [os.path.realpath(path) for path in sources]
-        self._page_code = PageCode(app, CodeIndex(self.root, sources), self.settings.app)
+        if self.loaded is not None:
+            index = self.loaded.code_index()
+        else:
+            index = CodeIndex(self.root, project_sources(self.root, self.ignored))
+        self._code_files = [os.path.realpath(path) for path in index.sources]
+        self._page_code = PageCode(app, index, self.settings.app)
         self._config = config_digest(app.config)
         record = self.record
         if record is None:
@@ -273,7 +281,7 @@ class BuildMemory:
             inputs = self._renumbered[entry.inputs] = self._input_set(
                 record.input_sets[entry.inputs]
             )
-        self._entries[url] = entry
+        self._entries[url] = copy.copy(entry)  # the record may be read again (RecordReader)
         self._carried_inputs[url] = inputs
         self.reused += 1
         return ReusedPage(
@@ -514,9 +522,21 @@ class LoadedApp:
             path: stamps.during_build(stamps.take(path), started) for path in dict.fromkeys(paths)
         }
 
+        self._code_index: CodeIndex | None = None
+
     def changed(self) -> list[str]:
         """The inputs of the app's creation that changed since it was loaded."""
         return [path for path, stamp in self._stamps.items() if stamps.check(path, stamp)]
+
+    def code_index(self) -> CodeIndex:
+        """The index of the project's code, made once: the code of a loaded app does not
+        change (the app is stale when it does). New or deleted files get a new index."""
+        root = self.settings.project_root
+        sources = project_sources(root, ignored_folders(self.settings))
+        index = self._code_index
+        if index is None or index.sources != sources:
+            index = self._code_index = CodeIndex(root, sources)
+        return index
 
 
 def ignored_folders(settings: BuildSettings) -> tuple[Path, Path]:

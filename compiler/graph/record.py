@@ -291,6 +291,28 @@ class BuildRecord:
         )
 
 
+class RecordReader:
+    """Reads the record of the build that made ``output``; a record read once is taken
+    again while its file is the same file and the output is the one it describes. The
+    dev server's session builds again and again, and reads the new record while idle."""
+
+    def __init__(self, output: Path) -> None:
+        self.output = output
+        self._key: tuple[int, int, int] | None = None
+        self._record: BuildRecord | None = None
+
+    def read(self) -> BuildRecord | None:
+        try:
+            info = os.stat(cache_folder(self.output) / RECORD_NAME)
+        except OSError:
+            return None
+        key = (info.st_ino, info.st_mtime_ns, info.st_size)
+        if key == self._key and self._record is not None:
+            return self._record if self._record.manifest == manifest_digest(self.output) else None
+        self._key, self._record = key, BuildRecord.load(self.output)
+        return self._record
+
+
 class _Table:
     """Strings numbered in first-seen order."""
 
