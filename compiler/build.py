@@ -347,7 +347,7 @@ def _bundle_and_record(
     """
     max_body = app.config.get("MAX_CONTENT_LENGTH")
     if memory is not None:
-        bundle = memory.last_bundle(staging, manifest, max_body)
+        bundle = memory.last_bundle(staging, manifest, app.url_map, max_body)
         if bundle is not None:
             return bundle, memory.draft(result, staging)
     with ForkedCall(

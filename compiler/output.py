@@ -640,9 +640,11 @@ class StagedOutput:
         # class writes here and it makes no symlinks, but safety should not rest on that.
         path = os.path.join(self._public, folder)
         try:
-            if self._recycled and not _is_folder(path):
+            if not self._recycled:
+                os.mkdir(path)
+            elif not _is_folder(path):  # else an earlier build's folder, kept as it is
                 _remove(path)  # an earlier build's file where a folder goes now
-            os.mkdir(path)
+                os.mkdir(path)
         except FileExistsError:
             if not stat.S_ISDIR(os.lstat(path).st_mode):
                 raise UnsafePath(url, f"{folder} exists and is not a folder") from None

@@ -69,6 +69,8 @@ from .stamps import Stamp
 from .template_files import TemplateFiles
 
 if t.TYPE_CHECKING:  # pragma: no cover
+    from werkzeug.routing import Map
+
     from sitec.runtime import Flask
 
     from ..build import BuildResult
@@ -208,18 +210,24 @@ class BuildMemory:
         self._stamp_static_folders()
 
     def last_bundle(
-        self, root: Path, manifest: t.Mapping[str, t.Any], max_body: int | None
+        self,
+        root: Path,
+        manifest: t.Mapping[str, t.Any],
+        url_map: Map | None,
+        max_body: int | None,
     ) -> list[Problem] | None:
         """The problems of the last build's deploy bundle, taken into ``root``, when all
-        it is made of is the same: the manifest but the pages' bytes, the settings and the
-        app's code and config (its URL map, its body limit). ``None`` when the bundle must
-        be written again; then :meth:`note_bundle` its problems."""
-        key = self._bundle_key = _bundle_key(manifest, self.settings_digest, max_body)
+        it is made of is the same: the manifest but the pages' bytes, the settings, the
+        app's URL map and body limit, sitec and the app's code (a rule's converter is
+        code). ``None`` when the bundle must be written again; then :meth:`note_bundle`
+        its problems. An app created again (its data changed) keeps its bundle when
+        nothing of that changed."""
+        key = _bundle_key(manifest, self.settings_digest, url_map, max_body)
+        self._bundle_key = key
         record = self.record
         if (
             record is not None
-            and self.why_all is None
-            and CODE not in self.changes.groups
+            and not self.changes.groups & {CODE, TOOLS}
             and record.bundle_key == key
             and self._take_bundle(record, root)
         ):
@@ -465,15 +473,47 @@ class BuildMemory:
                 )
 
 
-def _bundle_key(manifest: t.Mapping[str, t.Any], settings: str, max_body: int | None) -> str:
-    """What the deploy bundle is made of, less the pages' bytes (hashes and sizes)."""
+def _bundle_key(
+    manifest: t.Mapping[str, t.Any], settings: str, url_map: Map | None, max_body: int | None
+) -> str:
+    """What the deploy bundle is made of, less the pages' bytes (hashes and sizes) and
+    the code that runs (sitec's, and the converters of the app's rules)."""
     routes = [
         {**route, "urls": [{"url": u["url"], "file": u["file"], "headers": u["headers"]}
                            for u in route["urls"]]}
         for route in manifest["routes"]
     ]  # fmt: skip
-    text = json.dumps([{**manifest, "routes": routes}, settings, max_body], sort_keys=True)
+    text = json.dumps(
+        [{**manifest, "routes": routes}, settings, _url_map_text(url_map), max_body],
+        sort_keys=True,
+    )
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def _url_map_text(url_map: Map | None) -> str:
+    """How ``url_map`` routes, as text: its options and every rule's. A value without a
+    stable text (a callable ``redirect_to``) makes another key each time: no reuse."""
+    if url_map is None:
+        return ""
+    options = (
+        url_map.default_subdomain,
+        url_map.strict_slashes,
+        url_map.merge_slashes,
+        url_map.redirect_defaults,
+        url_map.host_matching,
+        url_map.sort_parameters,
+        url_map.sort_key,
+        sorted(
+            (name, f"{c.__module__}.{c.__qualname__}") for name, c in url_map.converters.items()
+        ),
+    )
+    rules = [
+        (rule.rule, rule.endpoint, sorted(rule.methods or ()), rule.defaults, rule.subdomain,
+         rule.host, rule.redirect_to, rule.strict_slashes, rule.merge_slashes, rule.websocket,
+         rule.build_only, rule.alias)
+        for rule in url_map.iter_rules()
+    ]  # fmt: skip
+    return repr((options, rules))
 
 
 def _output_stamp(path: str | Path) -> tuple[int, int]:
