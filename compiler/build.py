@@ -315,45 +315,47 @@ def build(
             static_folders=[(folder.prefix, folder.source) for folder in folders],
             project_root=settings.project_root,
         )
-        output.write_json("manifest.json", manifest)
-        bundle, record = _bundle_and_record(output.staging, manifest, app, settings, memory, result)
+        bundle, record = _write_manifest_and_bundle(output, manifest, app, settings, memory, result)
         result.problems += bundle
         if not result.failures():
             # The previous tree is deleted by a process of its own: nobody waits for it.
             output.commit(wait=False)
             result.committed = True
-        if memory is not None and record is not None:
+        if memory is not None:
             result.rendered, result.reused = memory.rendered, memory.reused
             if result.committed:
-                memory.committed(record)
+                memory.committed(record or memory.draft(result, settings.output))
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _bundle_and_record(
-    staging: Path,
+def _write_manifest_and_bundle(
+    output: StagedOutput,
     manifest: dict[str, t.Any],
     app: Flask,
     settings: BuildSettings,
     memory: BuildMemory | None,
     result: BuildResult,
 ) -> tuple[list[Problem], BuildRecord | None]:
-    """Write the deploy bundle into ``staging``: its problems, and with a ``memory`` the
-    record of the build, drafted meanwhile.
+    """Write ``manifest.json`` and the deploy bundle into the staged tree: the bundle's
+    problems, and the record of the build when it was drafted meanwhile.
 
-    The last build's bundle is taken when all it is made of is the same; a new one is
-    written by a forked process, while this one drafts the record (on 10,000 pages each
-    takes about 0.4 s).
+    The last build's bundle is taken when all it is made of is the same. A new one is
+    written by a forked process, while this one writes the manifest and drafts the
+    record (on 10,000 pages, 0.4 and 0.3 s); else the record waits until the tree is
+    committed, so the pages are there sooner.
     """
     max_body = app.config.get("MAX_CONTENT_LENGTH")
     if memory is not None:
-        bundle = memory.last_bundle(staging, manifest, app.url_map, max_body)
+        bundle = memory.last_bundle(output.staging, manifest, app.url_map, max_body)
         if bundle is not None:
-            return bundle, memory.draft(result, staging)
+            output.write_json("manifest.json", manifest)
+            return bundle, None
     with ForkedCall(
-        emit_bundle, staging, manifest, app.url_map, settings, max_body=max_body
+        emit_bundle, output.staging, manifest, app.url_map, settings, max_body=max_body
     ) as emitting:
-        record = memory.draft(result, staging) if memory is not None else None
+        output.write_json("manifest.json", manifest)
+        record = memory.draft(result, output.staging) if memory is not None else None
         bundle = emitting.result()
     if memory is not None:
         memory.note_bundle(bundle)

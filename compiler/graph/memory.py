@@ -366,18 +366,19 @@ class BuildMemory:
 
     # -- after the commit -------------------------------------------------------------
 
-    def draft(self, result: BuildResult, staging: Path) -> BuildRecord:
-        """The record of the build staged in ``staging``, all but its deploy bundle (which
-        may still be being written); :meth:`committed` saves it once the tree is OUT."""
+    def draft(self, result: BuildResult, tree: Path) -> BuildRecord:
+        """The record of the build whose tree is ``tree`` (staged, or OUT once committed),
+        all but its deploy bundle (which may still be being written); :meth:`committed`
+        saves it once the tree is OUT."""
         from ..build import NOT_FOUND_PROBE
         from ..discover import is_static_folder_endpoint
 
-        public = os.path.join(staging, "public")
+        public = os.path.join(tree, "public")
         record = BuildRecord(
             output=self.settings.output,
             settings=self.settings_digest,
             config=self._config,
-            manifest=manifest_digest(staging) or "",
+            manifest=manifest_digest(tree) or "",
         )
         pages: dict[str, WrittenFile] = {}
         for (endpoint, _), files in result.files.items():
