@@ -325,7 +325,7 @@ class BuildMemory:
         self._entries[page.url] = PageEntry(
             endpoint=page.endpoint,
             status=page.status,
-            headers=page.headers,
+            headers=[header for header in page.headers if header[0].lower() != "content-length"],
             reads=[read.to_json() for read in page.reads],
             g_feeding_reads=[read.to_json() for read in page.g_feeding_reads],
             templates=page.templates,

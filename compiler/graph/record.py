@@ -7,7 +7,8 @@ read, the fingerprint of the code it ran, what the render answered and the file 
 became. :meth:`BuildRecord.changes` compares the record with the disk without loading
 the app, so a build with nothing to do ends before importing anything of the user's.
 
-Paths and URLs are kept once each in tables and referred to by number, so the record
+Paths and URLs are kept once each in tables and referred to by number, and what pages
+of one endpoint share (headers, templates, inputs, code) once as a shape, so the record
 of a site whose pages all read the same hundred posts stays small.
 """
 
@@ -26,7 +27,7 @@ from . import stamps
 from .stamps import Stamp
 
 #: Bump whenever the record's meaning changes: an older record is then ignored.
-FORMAT = 4
+FORMAT = 5
 CACHE_FOLDER = ".sitec-cache"
 RECORD_NAME = "record.json"
 
@@ -51,6 +52,8 @@ class PageEntry:
 
     endpoint: str | None
     status: int
+    #: The response's headers but ``Content-Length``, which differs from page to page
+    #: (the record keeps what pages share once) and is the body's size.
     headers: list[tuple[str, str]]
     #: Request reads as evidence dicts (``Evidence.to_json``).
     reads: list[dict[str, t.Any]]
@@ -204,9 +207,12 @@ class BuildRecord:
     def _to_json(self) -> dict[str, t.Any]:
         paths = _Table()
         urls = _Table()
+        # What pages of one endpoint have in common is kept once, as a shape.
+        shapes: dict[tuple[t.Any, ...], int] = {}
+        shape_list: list[list[t.Any]] = []
         pages = {}
         for url, page in self.pages.items():
-            pages[url] = [
+            shape = [
                 page.endpoint,
                 page.status,
                 page.headers,
@@ -215,10 +221,30 @@ class BuildRecord:
                 page.templates,
                 page.files,
                 page.folders,
-                [urls.id(link) for link in page.links],
                 page.error,
                 page.inputs,
                 page.code,
+            ]
+            key = (
+                page.endpoint,
+                page.status,
+                tuple(page.headers),
+                repr(page.reads) if page.reads else "",
+                repr(page.g_feeding_reads) if page.g_feeding_reads else "",
+                tuple(page.templates),
+                tuple(page.files),
+                tuple(page.folders),
+                page.error,
+                page.inputs,
+                page.code,
+            )
+            number = shapes.get(key)
+            if number is None:
+                number = shapes[key] = len(shape_list)
+                shape_list.append(shape)
+            pages[url] = [
+                number,
+                [urls.id(link) for link in page.links],
                 page.file,
                 page.sha256,
                 page.size,
@@ -231,6 +257,7 @@ class BuildRecord:
             "stamps": [[paths.id(path), stamp.to_json()] for path, stamp in self.stamps.items()],
             "groups": {name: [paths.id(p) for p in group] for name, group in self.groups.items()},
             "input_sets": [[paths.id(p) for p in group] for group in self.input_sets],
+            "shapes": shape_list,
             "pages": pages,
             "outputs": self.outputs,
             "static_files": {
@@ -247,14 +274,20 @@ class BuildRecord:
     def _from_json(cls, output: Path, data: dict[str, t.Any]) -> BuildRecord:
         paths: list[str] = data["paths"]
         urls: list[str] = data["urls"]
+        shapes = [
+            (endpoint, status, [(name, value) for name, value in headers], reads,
+             g_feeding_reads, templates, files, folders, error, inputs, code)
+            for (endpoint, status, headers, reads, g_feeding_reads, templates, files, folders,
+                 error, inputs, code) in data["shapes"]
+        ]  # fmt: skip
         pages = {}
-        for url, fields in data["pages"].items():
+        for url, (shape, links, file, sha256, size) in data["pages"].items():
             (endpoint, status, headers, reads, g_feeding_reads, templates, files, folders,
-             links, error, inputs, code, file, sha256, size) = fields  # fmt: skip
+             error, inputs, code) = shapes[shape]  # fmt: skip
             pages[url] = PageEntry(
                 endpoint,
                 status,
-                [(name, value) for name, value in headers],
+                headers,
                 reads,
                 g_feeding_reads,
                 templates,
