@@ -11,6 +11,7 @@ which no module of the old code survives.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import signal
 import traceback
@@ -18,6 +19,7 @@ import typing as t
 from dataclasses import dataclass
 from dataclasses import field
 
+from ..analyse import analyse_app
 from ..graph.memory import BuildMemory
 from ..graph.memory import LoadedApp
 from ..graph.record import RecordReader
@@ -92,7 +94,11 @@ def serve_builds(conn: Connection, settings: BuildSettings) -> None:
     except AppLoadError as e:
         conn.send(BuildOutcome.failed(report_of(str(e), settings.project_root), ended=True))
         return
-    loaded.code_index()  # for every build of this session, each in a fork of it
+    # What every build of this session reads again, each in a fork of it. A failing
+    # analysis fails again in the build, which reports it.
+    loaded.code_index()
+    with contextlib.suppress(Exception):
+        analyse_app(loaded.app, settings.project_root)
     records = RecordReader(settings.output)
     while True:
         try:
