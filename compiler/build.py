@@ -54,6 +54,8 @@ if t.TYPE_CHECKING:  # pragma: no cover
 #: The path rendered to produce ``404.html``; it matches no rule of any sane app.
 NOT_FOUND_PROBE = "/__sitec__/not-found"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+#: Pages between two freezes of what the build holds (see _long_lived_frozen).
+_FREEZE_EVERY = 2000
 #: What the render-time proof finds that forcing a route static overrides.
 _OVERRIDABLE = frozenset({"request-read", "not-cacheable"})
 
@@ -279,6 +281,8 @@ def build(
                     progress(len(pages), len(crawl.route_of))
                 crawl.follow(page)
                 page.links = []  # followed: ten thousand pages' links add up
+                if len(pages) % _FREEZE_EVERY == 0:
+                    gc.freeze()  # the pages so far and their records, until the build ends
                 _forget_cookie_vary_of_g_feeding([page])
                 early.offer(page)
             if _has_not_found_handler(app):

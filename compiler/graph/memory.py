@@ -420,6 +420,7 @@ class BuildMemory:
             for path in paths:
                 if path not in record.stamps:
                     record.stamps[path] = self._stamp(path)
+        record.encode()
         return record
 
     def committed(self, record: BuildRecord) -> None:

@@ -137,6 +137,8 @@ class BuildRecord:
     #: all, the names there were.
     environment: dict[str, str | None] = field(default_factory=dict)
     environment_names: list[str] | None = None
+    #: All but the bundle, encoded ahead (:meth:`encode`).
+    _encoded: str | None = field(default=None, repr=False, compare=False)
 
     # -- reading and checking -------------------------------------------------------
 
@@ -191,10 +193,18 @@ class BuildRecord:
 
     # -- writing ----------------------------------------------------------------------
 
+    def encode(self) -> None:
+        """Encode all but the deploy bundle now, the costly part of :meth:`save` (a
+        tenth of a second for 10,000 pages): the build does it while the bundle is
+        being written."""
+        self._encoded = json.dumps(self._to_json(), separators=(",", ":"))
+
     def save(self) -> None:
         """Write the record atomically; a failure only costs the next build its reuse."""
         folder = cache_folder(self.output)
-        data = json.dumps(self._to_json(), separators=(",", ":")).encode("utf-8")
+        encoded = self._encoded or json.dumps(self._to_json(), separators=(",", ":"))
+        bundle = json.dumps([self.bundle_key, self.bundle_problems, self.bundle])
+        data = f'{encoded[:-1]},"bundle":{bundle}}}'.encode()  # the last member of the object
         try:
             folder.mkdir(parents=True, exist_ok=True)
             fd, temporary = tempfile.mkstemp(prefix=".record-", dir=folder)
@@ -264,7 +274,6 @@ class BuildRecord:
                 file: [paths.id(source), sha, size]
                 for file, (source, sha, size) in self.static_files.items()
             },
-            "bundle": [self.bundle_key, self.bundle_problems, self.bundle],
             "environment": [self.environment, self.environment_names],
             "paths": paths.items,
             "urls": urls.items,

@@ -44,6 +44,16 @@ def test_a_saved_record_reads_back_as_it_was(tmp_path: Path) -> None:
     assert loaded.pages == saved.pages
     assert (loaded.settings, loaded.config, loaded.manifest) == ("s", "c", saved.manifest)
 
+    # Encoded ahead, then given the deploy bundle (written meanwhile) and saved.
+    saved.encode()
+    saved.bundle_key, saved.bundle_problems = "key", ["a problem"]
+    saved.bundle = {"server/wsgi.py": (10, 20)}
+    saved.save()
+    loaded = BuildRecord.load(out)
+    assert loaded is not None and loaded.pages == saved.pages
+    assert (loaded.bundle_key, loaded.bundle_problems) == ("key", ["a problem"])
+    assert loaded.bundle == {"server/wsgi.py": (10, 20)}
+
 
 def test_the_reader_reads_the_file_again_only_when_it_changed(tmp_path: Path) -> None:
     out = tmp_path / "site"
