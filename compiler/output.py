@@ -496,21 +496,19 @@ class StagedOutput:
             return False
         return True
 
-    def _sweep(self) -> None:
+    def _sweep(self, folder: str | None = None, prefix: str = "") -> None:
         """Remove what a recycled staging tree holds that this build did not write."""
-        for folder, dirnames, filenames in os.walk(self._public, topdown=False):
-            relative = os.path.relpath(folder, self._public)
-            relative = "" if relative == "." else relative.replace(os.sep, "/")
-            prefix = f"{relative}/" if relative else ""
-            for name in filenames:
-                if self._key(prefix + name) not in self._files:
-                    os.unlink(os.path.join(folder, name))
-            for name in dirnames:
-                path = os.path.join(folder, name)
-                if os.path.islink(path):
-                    os.unlink(path)
-                elif self._key(prefix + name) not in self._folders:
-                    os.rmdir(path)
+        with os.scandir(self._public if folder is None else folder) as found:
+            entries = list(found)
+        for entry in entries:
+            key = self._key(prefix + entry.name)
+            if not entry.is_dir(follow_symlinks=False):
+                if key not in self._files:
+                    os.unlink(entry.path)  # a file, or a link to anything
+            elif key in self._folders:
+                self._sweep(entry.path, f"{prefix}{entry.name}/")
+            else:
+                shutil.rmtree(entry.path)
 
     def _old_name(self) -> Path:
         return self.out.parent / f".{self.out.name}.old-{secrets.token_hex(4)}"
