@@ -8,6 +8,7 @@ under ``flask``; ``sitec build`` and ``sitec explain`` are the compiler's.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import sys
 import typing as t
@@ -111,6 +112,9 @@ def build_command(
     except USER_ERRORS as e:
         raise click.ClickException(str(e)) from None
     print_build(result, click.echo, explain=explain)
+    # The process ends here: its last garbage collection would walk every object the
+    # build left (a tenth of a second for 10,000 pages) to free memory the exit frees.
+    gc.freeze()
     if not result.committed:
         sys.exit(1)
 

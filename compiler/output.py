@@ -261,9 +261,11 @@ class StagedOutput:
         self.removing: Path | None = None
         self._staging: Path | None = None
         self._committed = False
-        # Keys of written files and made folders, with the URL that needed each.
+        # Keys of written files and made folders, with the URL that needed each, and how
+        # many of them each folder holds (so a folder goes when its last file is removed).
         self._files: dict[str, tuple[str, str]] = {}
         self._folders: dict[str, tuple[str, str]] = {}
+        self._held: dict[str, int] = {}
         self._fold_case = False
         self._public = ""
 
@@ -360,6 +362,22 @@ class StagedOutput:
         """Take ``file`` from the last tree (``previous``), whose bytes are known."""
         self._take(previous, file, url)
         return WrittenFile(url, file, sha256, size, recorded_headers(headers or {}))
+
+    def remove(self, written: WrittenFile) -> None:
+        """Take back a file :meth:`write` or :meth:`keep` put in the tree, with the folders
+        only it needed: the path is free again, for a file or a folder."""
+        key = self._key(written.file)
+        if self._files.get(key, ("", ""))[1] != written.url:
+            raise ValueError(f"{written.file} is not in the tree for {written.url}")
+        try:
+            os.unlink(os.path.join(self._public, written.file))
+            folder = self._let_go(self._files, key)
+            while folder and not self._held.get(folder):
+                # An earlier build's files may still be in a recycled folder: they go too.
+                _remove(os.path.join(self._public, self._folders[folder][0]))
+                folder = self._let_go(self._folders, folder)
+        except OSError as e:
+            raise OutputError(self.out, f"cannot remove {written.file}: {e.strerror}") from None
 
     def copy_tree(
         self,
@@ -478,21 +496,19 @@ class StagedOutput:
             return False
         return True
 
-    def _sweep(self) -> None:
+    def _sweep(self, folder: str | None = None, prefix: str = "") -> None:
         """Remove what a recycled staging tree holds that this build did not write."""
-        for folder, dirnames, filenames in os.walk(self._public, topdown=False):
-            relative = os.path.relpath(folder, self._public)
-            relative = "" if relative == "." else relative.replace(os.sep, "/")
-            prefix = f"{relative}/" if relative else ""
-            for name in filenames:
-                if self._key(prefix + name) not in self._files:
-                    os.unlink(os.path.join(folder, name))
-            for name in dirnames:
-                path = os.path.join(folder, name)
-                if os.path.islink(path):
-                    os.unlink(path)
-                elif self._key(prefix + name) not in self._folders:
-                    os.rmdir(path)
+        with os.scandir(self._public if folder is None else folder) as found:
+            entries = list(found)
+        for entry in entries:
+            key = self._key(prefix + entry.name)
+            if not entry.is_dir(follow_symlinks=False):
+                if key not in self._files:
+                    os.unlink(entry.path)  # a file, or a link to anything
+            elif key in self._folders:
+                self._sweep(entry.path, f"{prefix}{entry.name}/")
+            else:
+                shutil.rmtree(entry.path)
 
     def _old_name(self) -> Path:
         return self.out.parent / f".{self.out.name}.old-{secrets.token_hex(4)}"
@@ -544,10 +560,10 @@ class StagedOutput:
         if self.link_unchanged:
             path = self._claim(file, url)
             if self._recycled and _same_file(path, previous):
-                self._files[self._key(file)] = (file, url)
+                self._hold(self._files, file, url)
                 return
             if self._link(previous, path, file, url):
-                self._files[self._key(file)] = (file, url)
+                self._hold(self._files, file, url)
                 return
         self._copy_bytes(previous, file, url)
 
@@ -578,7 +594,7 @@ class StagedOutput:
             raise _exists(file, url) from None
         except OSError as e:
             raise OutputError(self.out, f"cannot write {file}: {e.strerror}") from None
-        self._files[self._key(file)] = (file, url)
+        self._hold(self._files, file, url)
         return open(fd, "wb")
 
     def _claim(self, file: str, url: str) -> str:
@@ -622,15 +638,31 @@ class StagedOutput:
         # class writes here and it makes no symlinks, but safety should not rest on that.
         path = os.path.join(self._public, folder)
         try:
-            if self._recycled and not _is_folder(path):
+            if not self._recycled:
+                os.mkdir(path)
+            elif not _is_folder(path):  # else an earlier build's folder, kept as it is
                 _remove(path)  # an earlier build's file where a folder goes now
-            os.mkdir(path)
+                os.mkdir(path)
         except FileExistsError:
             if not stat.S_ISDIR(os.lstat(path).st_mode):
                 raise UnsafePath(url, f"{folder} exists and is not a folder") from None
         except OSError as e:
             raise OutputError(self.out, f"cannot make folder {folder}: {e.strerror}") from None
-        self._folders[self._key(folder)] = (folder, url)
+        self._hold(self._folders, folder, url)
+
+    def _hold(self, table: dict[str, tuple[str, str]], path: str, url: str) -> None:
+        """Note the file or folder ``path`` in ``table``, made for ``url``."""
+        key = self._key(path)
+        table[key] = (path, url)
+        parent = key.rpartition("/")[0]
+        self._held[parent] = self._held.get(parent, 0) + 1
+
+    def _let_go(self, table: dict[str, tuple[str, str]], key: str) -> str:
+        """Forget ``key`` of ``table``; the key of its folder."""
+        del table[key]
+        parent = key.rpartition("/")[0]
+        self._held[parent] -= 1
+        return parent
 
 
 def _same_file(path: str, other: Path) -> bool:

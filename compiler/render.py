@@ -332,12 +332,15 @@ class RenderPool:
             self._context = multiprocessing.get_context("fork")
             self._renderer.environ["wsgi.multiprocess"] = True
             # What exists now is shared with the workers: keep their garbage
-            # collector from walking (and so copying) those pages.
+            # collector from walking (and so copying) those pages. What the caller
+            # froze stays frozen.
+            frozen_already = gc.get_freeze_count() > 0
             gc.freeze()
             try:
                 self._workers = [self._start_worker() for _ in range(self.jobs)]
             finally:
-                gc.unfreeze()
+                if not frozen_already:
+                    gc.unfreeze()
         return self
 
     def __exit__(self, *exc_info: object) -> None:

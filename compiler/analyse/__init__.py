@@ -28,6 +28,7 @@ from .decide import is_static_files
 from .facts import Func
 from .pysource import ProjectFiles
 from .pysource import SourceCache
+from .templates import TemplateFacts
 from .templates import Templates
 from .urlfor import python_url_fors
 from .urlfor import template_url_fors
@@ -65,9 +66,9 @@ class AppAnalysis:
 
 def analyse_app(app: Flask, project_root: Path) -> AppAnalysis:
     """Analyse every rule of ``app``; code under ``project_root`` is the user's."""
-    files = ProjectFiles(Path(project_root))
-    graph = CallGraph(files, SourceCache())
-    templates = Templates(app, graph)
+    parsed = _parsed(app, Path(project_root))
+    graph = CallGraph(parsed.files, parsed.sources)
+    templates = Templates(app, graph, parsed.templates)
     decider = Decider(app, graph, templates)
 
     rules = list(app.url_map.iter_rules())
@@ -95,7 +96,7 @@ def analyse_app(app: Flask, project_root: Path) -> AppAnalysis:
             if filename:
                 view_files.setdefault(filename, set()).add(route.endpoint.rpartition(".")[0])
     endpoints = set(app.view_functions)
-    calls = python_url_fors(graph, files, view_files, endpoints)
+    calls = python_url_fors(graph, parsed.files, view_files, endpoints)
     calls += template_url_fors(templates, decider.template_blueprints, endpoints)
 
     deps = {name: templates.deps_of(name) for name in templates.all_names()}
@@ -104,6 +105,43 @@ def analyse_app(app: Flask, project_root: Path) -> AppAnalysis:
             if name not in deps:
                 deps[name] = templates.deps_of(name)
     return AppAnalysis(routes, calls, deps, g_feeding)
+
+
+@dataclass
+class _Parsed:
+    """What analyses of one app parsed: the dev server's session builds again and
+    again with one app, and each build analyses it."""
+
+    root: Path
+    #: The app's Jinja globals, filters and tests, which template facts depend on.
+    names: tuple[tuple[str, int], ...]
+    files: ProjectFiles
+    sources: SourceCache
+    templates: dict[tuple[str, str], TemplateFacts] = field(default_factory=dict)
+
+
+def _parsed(app: Flask, root: Path) -> _Parsed:
+    """What earlier analyses of ``app`` parsed that still holds, kept on the app: which
+    files are the project's, its Python sources (parsed again when they changed on
+    disk), its templates by source text (while the Jinja names are the same objects)."""
+    env = app.jinja_env
+    names = tuple(
+        (f"{kind}:{name}", id(value))
+        for kind, table in (("g", env.globals), ("f", env.filters), ("t", env.tests))
+        for name, value in table.items()
+    )
+    known: _Parsed | None = app.extensions.get(_PARSED)
+    if known is None or known.root != root:
+        known = app.extensions[_PARSED] = _Parsed(root, names, ProjectFiles(root), SourceCache())
+        return known
+    known.sources.forget_changed()
+    if known.names != names:
+        known.names = names
+        known.templates.clear()
+    return known
+
+
+_PARSED = "sitec.analysis"
 
 
 def _g_feeding_reads(

@@ -8,6 +8,7 @@ same questions for thousands of routes that share a handful of modules.
 from __future__ import annotations
 
 import ast
+import os
 import sys
 import types
 from dataclasses import dataclass
@@ -101,11 +102,20 @@ class SourceCache:
 
     def __init__(self) -> None:
         self._modules: dict[str, ParsedModule | None] = {}
+        #: Each parsed file's ``(mtime_ns, size)`` when it was read.
+        self._read_as: dict[str, tuple[int, int] | None] = {}
+
+    def forget_changed(self) -> None:
+        """Forget the files that changed on disk since they were parsed."""
+        for filename, read_as in list(self._read_as.items()):
+            if _stat_key(filename) != read_as:
+                del self._modules[filename], self._read_as[filename]
 
     def parse(self, filename: str) -> ParsedModule | None:
         if filename in self._modules:
             return self._modules[filename]
         parsed: ParsedModule | None = None
+        self._read_as[filename] = _stat_key(filename)
         try:
             source = Path(filename).read_text(encoding="utf-8")
             tree = ast.parse(source, filename)
@@ -129,6 +139,14 @@ class SourceCache:
         if parsed is None:
             return []
         return parsed.functions.get((code.co_name, code.co_firstlineno), [])
+
+
+def _stat_key(filename: str) -> tuple[int, int] | None:
+    try:
+        info = os.stat(filename)
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
 
 
 def function_code(obj: object) -> types.CodeType | None:

@@ -54,10 +54,19 @@ class TemplateFacts:
 
 
 class Templates:
-    def __init__(self, app: Flask, graph: CallGraph) -> None:
+    """The facts of the app's templates. ``parsed`` holds the facts of earlier analyses
+    of this app by name and source text, and takes this one's."""
+
+    def __init__(
+        self,
+        app: Flask,
+        graph: CallGraph,
+        parsed: dict[tuple[str, str], TemplateFacts] | None = None,
+    ) -> None:
         self.app = app
         self.env = app.jinja_env
         self.graph = graph
+        self._parsed = {} if parsed is None else parsed
         self._facts: dict[str, TemplateFacts] = {}
         self._inline: dict[str, TemplateFacts] = {}
         self._names: list[str] | None = None
@@ -81,7 +90,9 @@ class Templates:
             except (OSError, UnicodeDecodeError) as e:
                 known = TemplateFacts(name, error=f"template {name} cannot be read ({e})")
             else:
-                known = self._parse(name, source)
+                known = self._parsed.get((name, source))
+                if known is None:
+                    known = self._parsed[name, source] = self._parse(name, source)
             self._facts[name] = known
         return known
 

@@ -90,6 +90,7 @@ class DevServer:
         self.app_server: AppServer | None = None
         self._next_app: AppServer | None = None
         self._watcher: ProjectWatcher | None = None
+        self._served_files = _ServedFiles()
 
     def run(self) -> None:
         """Build if needed, serve until Ctrl-C; with ``watch``, rebuild on every save.
@@ -152,7 +153,7 @@ class DevServer:
             self._report(outcome, changed, time.perf_counter() - started)
             self.channel.publish({"type": "error", "errors": [outcome.errors[0].to_json()]})
             return outcome
-        before = _served_files(self.settings.output)
+        before = self._served_files(self.settings.output)
         outcome = self._build()
         app_replaced = self._refresh_app()
         seconds = time.perf_counter() - started
@@ -161,7 +162,7 @@ class DevServer:
         if errors:
             self.channel.publish({"type": "error", "errors": [e.to_json() for e in errors]})
             return outcome
-        after = _served_files(self.settings.output)
+        after = self._served_files(self.settings.output)
         script = self.settings.address.script_name
         touched = sorted(
             script + unquote(url)
@@ -206,9 +207,9 @@ class DevServer:
                 self.session = None
             if not outcome.stale:
                 return outcome
-            # The code changed: start the new app process now, while the session builds.
-            if self._next_app is None:
-                self._next_app = AppServer(self.context, self.settings)
+            # The app changed: a fresh session builds. The new app process starts once
+            # the pages are written (_refresh_app): started now, it would take the cores
+            # from the render workers.
 
     def _refresh_app(self) -> bool:
         """Replace the app process if its code changed (or it is not running), once the
@@ -272,6 +273,27 @@ class DevServer:
 
 
 _NOT_FOUND = "\0not-found"
+
+
+class _ServedFiles:
+    """What :func:`_served_files` says of an output, read again only when its
+    ``manifest.json`` is another file: each rebuild asks before and after, and what
+    it found after one rebuild is what stands before the next (10,000 pages take a
+    tenth of a second to read)."""
+
+    def __init__(self) -> None:
+        self._key: tuple[str, int, int, int] | None = None
+        self._files: dict[str, str] = {}
+
+    def __call__(self, out: Path) -> dict[str, str]:
+        try:
+            info = os.stat(out / MANIFEST_NAME)
+        except OSError:
+            return {}
+        key = (os.fspath(out), info.st_ino, info.st_mtime_ns, info.st_size)
+        if key != self._key:
+            self._files, self._key = _served_files(out), key
+        return self._files
 
 
 def _served_files(out: Path) -> dict[str, str]:

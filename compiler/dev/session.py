@@ -11,6 +11,7 @@ which no module of the old code survives.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import signal
 import traceback
@@ -18,8 +19,10 @@ import typing as t
 from dataclasses import dataclass
 from dataclasses import field
 
+from ..analyse import analyse_app
 from ..graph.memory import BuildMemory
 from ..graph.memory import LoadedApp
+from ..graph.record import RecordReader
 from ..load import AppLoadError
 from ..output import OutputError
 from ..project import BuildSettings
@@ -91,6 +94,12 @@ def serve_builds(conn: Connection, settings: BuildSettings) -> None:
     except AppLoadError as e:
         conn.send(BuildOutcome.failed(report_of(str(e), settings.project_root), ended=True))
         return
+    # What every build of this session reads again, each in a fork of it. A failing
+    # analysis fails again in the build, which reports it.
+    loaded.code_index()
+    with contextlib.suppress(Exception):
+        analyse_app(loaded.app, settings.project_root)
+    records = RecordReader(settings.output)
     while True:
         try:
             request = conn.recv()
@@ -102,11 +111,12 @@ def serve_builds(conn: Connection, settings: BuildSettings) -> None:
         if changed:
             conn.send(BuildOutcome(stale=changed, ended=True))
             return
-        memory = BuildMemory(settings, reuse=request != "force", creation=loaded.creation)
+        memory = BuildMemory(settings, reuse=request != "force", loaded=loaded, records=records)
         if memory.up_to_date():
             conn.send(BuildOutcome(committed=True, up_to_date=True))
         else:
             conn.send(_build_in_fork(loaded, memory))
+            records.read()  # the new one, while nobody waits
 
 
 def _build_in_fork(loaded: LoadedApp, memory: BuildMemory) -> BuildOutcome:

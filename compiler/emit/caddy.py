@@ -61,16 +61,26 @@ class CaddyAnswers:
 
 def sort_answers(plan: DeployPlan) -> CaddyAnswers:
     answers = CaddyAnswers()
+    # Most header values repeat from file to file: each is checked once.
+    unsafe: dict[str, str | None] = {}
     for served in plan.files:
-        try:
-            if any(char in served.file for char in "?#"):
-                raise UnsafeValue(f"{served.file!r}: rewrite reads '?' and '#' as URL parts")
-            for value in (served.path, served.file, *served.headers.values()):
-                _checked(value)
-        except UnsafeValue as e:
-            answers.left_to_app.append((served.path, str(e)))
-        else:
+        why = None
+        if "?" in served.file or "#" in served.file:
+            why = f"{served.file!r}: rewrite reads '?' and '#' as URL parts"
+        for value in (served.path, served.file, *served.headers.values()):
+            if why is not None:
+                break
+            if value not in unsafe:
+                try:
+                    _checked(value)
+                    unsafe[value] = None
+                except UnsafeValue as e:
+                    unsafe[value] = str(e)
+            why = unsafe[value]
+        if why is None:
             answers.files.append(served)
+        else:
+            answers.left_to_app.append((served.path, why))
     for redirect in plan.redirects:
         try:
             _checked(redirect.path)

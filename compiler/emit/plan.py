@@ -46,7 +46,7 @@ DEFAULT_NOT_FOUND_HEADERS = {"Content-Type": "text/html; charset=utf-8"}
 _CONVERTER_NAME = re.compile(r"<(?:([A-Za-z_]\w*)(?:\(.*?\))?:)?[A-Za-z_]\w*>")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # one per page: not frozen, which costs more to make
 class ServedFile:
     """A URL answered from a file of ``public/``."""
 
@@ -187,6 +187,7 @@ def _slash_redirects(plan: DeployPlan, url_map: Map) -> list[HostRedirect]:
     """``/a`` -> ``/a/`` for every file or redirect URL ``/a/``, where the runtime does it."""
     script = plan.prefix.rstrip("/")
     adapter = url_map.bind("localhost", script_name=script or "/")
+    origin = "http://localhost"  # of every redirect to a path of this adapter
     taken = {f.path for f in plan.files} | {r.path for r in plan.redirects}
     found = []
     if script and script not in taken:
@@ -198,7 +199,11 @@ def _slash_redirects(plan: DeployPlan, url_map: Map) -> list[HostRedirect]:
         try:
             adapter.match(variant[len(script) :], method="GET")
         except RequestRedirect as redirect:
-            location = urlsplit(redirect.new_url).path
+            url = redirect.new_url
+            if url.startswith(origin + "/") and "?" not in url and "#" not in url:
+                location = url[len(origin) :]
+            else:
+                location = urlsplit(url).path
             if unquote(location) == path:
                 found.append(
                     HostRedirect(variant, location, redirect.code, "the runtime adds the slash")

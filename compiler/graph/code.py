@@ -34,7 +34,6 @@ in data it loads (pickles).
 from __future__ import annotations
 
 import ast
-import copy
 import hashlib
 import os
 import symtable
@@ -108,11 +107,13 @@ class CodeIndex:
 
     def __init__(self, root: Path, sources: t.Iterable[Path]) -> None:
         self.root = root.resolve()
+        #: The files it indexed.
+        self.sources = list(sources)
         self._by_file: dict[str, list[Unit]] = {}
         self._by_name: dict[str, list[Unit]] = {}
         self._methods: dict[str, list[Unit]] = {}
         module_digests = []
-        for path in sources:
+        for path in self.sources:
             real = os.path.realpath(path)
             relative = Path(real).relative_to(self.root).as_posix()
             try:
@@ -133,7 +134,7 @@ class CodeIndex:
                     self._methods.setdefault(cls, []).append(unit)
                 if unit.classes:
                     self._methods.setdefault(unit.name, []).append(unit)
-            module_digests.append(f"{relative}:{_digest(ast.dump(_skeleton(tree)))}")
+            module_digests.append(f"{relative}:{_digest(_skeleton(tree))}")
         self.units = [unit for units in self._by_file.values() for unit in units]
         #: Changes with the module-level code of any module.
         self.modules_digest = _digest("\n".join(sorted(module_digests)))
@@ -396,13 +397,21 @@ def _is_dynamic_call(call: ast.Call) -> bool:
     return not (isinstance(argument, ast.Constant) and isinstance(argument.value, str))
 
 
-def _skeleton(tree: ast.Module) -> ast.Module:
-    """The module without its functions' bodies: the code that runs on import."""
-    skeleton = copy.deepcopy(tree)
-    for node in ast.walk(skeleton):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+def _skeleton(tree: ast.Module) -> str:
+    """The module without its functions' bodies, dumped: the code that runs on import.
+    The bodies are set aside while the tree is dumped, not copied (a deep copy of every
+    module cost most of indexing the code)."""
+    functions = [
+        node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    ]
+    bodies = [node.body for node in functions]
+    try:
+        for node in functions:
             node.body = []
-    return skeleton
+        return ast.dump(tree)
+    finally:
+        for node, body in zip(functions, bodies, strict=True):
+            node.body = body
 
 
 def _template_names(tree: nodes.Template) -> tuple[frozenset[str], frozenset[str]]:

@@ -43,6 +43,7 @@ class InputRecorder:
         self.code: dict[str, None] = {}
         self.environment: dict[str, str | None] = {}
         self.environment_names: list[str] | None = None
+        self._real_folders: dict[str, str] = {}
 
     @contextmanager
     def recording(self) -> t.Iterator[InputRecorder]:
@@ -61,14 +62,28 @@ class InputRecorder:
     def _inside(self, path: t.Any) -> str | None:
         if isinstance(path, int) or path is None:
             return None
-        full = os.path.realpath(os.fsdecode(path))
+        full = self._realpath(os.fsdecode(path))
         folder = os.path.join(full, "")
         if not folder.startswith(self.root) or folder.startswith(self.ignored):
             return None
         parts = full[len(self.root) :].split(os.sep)
         if "__pycache__" in parts or "site-packages" in parts:
             return None
-        return full
+        return os.path.realpath(full) if os.path.islink(full) else full
+
+    def _realpath(self, path: str) -> str:
+        """``os.path.realpath(path)``, resolving each folder once: an app that loads ten
+        thousand posts opens them from one folder, and resolving every component of
+        every path again is most of what recording them costs."""
+        folder, name = os.path.split(path)
+        if name in ("", ".", ".."):
+            return os.path.realpath(path)
+        folder = os.path.join(os.getcwd(), folder)  # as realpath does for a relative path
+        real = self._real_folders.get(folder)
+        if real is None:
+            real = self._real_folders[folder] = os.path.realpath(folder)
+        full = os.path.join(real, name)
+        return os.path.realpath(full) if os.path.islink(full) else full
 
     def _file_opened(self, path: t.Any, flags: t.Any) -> None:
         if isinstance(flags, int) and flags & _WRITE_FLAGS:

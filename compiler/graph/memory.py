@@ -26,6 +26,7 @@ app keeps across requests, which counts only for the page that filled the cache.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime
 import decimal
@@ -61,6 +62,7 @@ from .record import TOOLS
 from .record import BuildRecord
 from .record import Changes
 from .record import PageEntry
+from .record import RecordReader
 from .record import cache_folder
 from .record import manifest_digest
 from .stamps import Stamp
@@ -115,24 +117,27 @@ class PreviousOutput:
 
 class BuildMemory:
     """See the module docstring. ``reuse=False`` (``--force``) renders everything but
-    still records, for the next build. ``creation`` is what was read while the app was
-    created, when it was loaded before the build (see :class:`LoadedApp`)."""
+    still records, for the next build. ``loaded`` is the app when it was loaded before
+    the build (the dev server's session, see :class:`LoadedApp`), and ``records`` what
+    reads the last record, when the caller keeps one between builds."""
 
     def __init__(
         self,
         settings: BuildSettings,
         *,
         reuse: bool = True,
-        creation: InputRecorder | None = None,
+        loaded: LoadedApp | None = None,
+        records: RecordReader | None = None,
     ) -> None:
         self.settings = settings
         self.started_ns = time.time_ns()
         self.settings_digest = settings_digest(settings)
-        self.record = BuildRecord.load(settings.output) if reuse else None
+        self.record = (records or RecordReader(settings.output)).read() if reuse else None
         self.changes = self.record.changes() if self.record is not None else Changes()
         self.root = settings.project_root
         self.ignored = ignored_folders(settings)
-        self.creation = creation or InputRecorder(self.root, self.ignored)
+        self.loaded = loaded
+        self.creation = loaded.creation if loaded else InputRecorder(self.root, self.ignored)
         self.discovery = InputRecorder(self.root, self.ignored)
         #: Why every page is rendered, when they all are.
         self.why_all: str | None = None if reuse else "--force"
@@ -140,6 +145,7 @@ class BuildMemory:
         self.reused = 0
         self._entries: dict[str, PageEntry] = {}
         self._input_sets: dict[tuple[str, ...], int] = {}
+        self._templates_seen: dict[tuple[str | None, ...], tuple[list[str], str]] = {}
         #: Input sets of the last record -> their number in the new one, and the new
         #: numbers of pages carried over (applied when the record is written).
         self._renumbered: dict[int, int] = {}
@@ -150,7 +156,6 @@ class BuildMemory:
         self._app: Flask | None = None
         self._bundle_key = ""
         self._bundle_problems: list[str] = []
-        self._bundle_files: list[str] = []
 
     # -- before loading the app -------------------------------------------------------
 
@@ -174,9 +179,12 @@ class BuildMemory:
         """Learn the app's code; decide whether every page is rendered."""
         self._app = app
         self._templates = TemplateFiles(app)
-        sources = project_sources(self.root, self.ignored)
-        self._code_files = [os.path.realpath(path) for path in sources]
-        self._page_code = PageCode(app, CodeIndex(self.root, sources), self.settings.app)
+        if self.loaded is not None:
+            index = self.loaded.code_index()
+        else:
+            index = CodeIndex(self.root, project_sources(self.root, self.ignored))
+        self._code_files = [os.path.realpath(path) for path in index.sources]
+        self._page_code = PageCode(app, index, self.settings.app)
         self._config = config_digest(app.config)
         record = self.record
         if record is None:
@@ -201,44 +209,36 @@ class BuildMemory:
         self._static_folders = [(prefix.strip("/"), folder) for prefix, folder in folders]
         self._stamp_static_folders()
 
-    def emit_bundle(
+    def last_bundle(
         self,
         root: Path,
         manifest: t.Mapping[str, t.Any],
         url_map: Map | None,
-        settings: BuildSettings,
-        *,
-        max_body: int | None = None,
-    ) -> list[Problem]:
-        """:func:`~sitec.compiler.emit.emit_bundle`, or the last build's bundle when all
-        it is made of is the same: the manifest but the pages' bytes, the settings and the
-        app's code and config (its URL map, its body limit)."""
-        from ..emit import BUNDLE_FOLDERS
-        from ..emit import emit_bundle
-
-        key = _bundle_key(manifest, self.settings_digest, max_body)
+        max_body: int | None,
+    ) -> list[Problem] | None:
+        """The problems of the last build's deploy bundle, taken into ``root``, when all
+        it is made of is the same: the manifest but the pages' bytes, the settings, the
+        app's URL map and body limit, sitec and the app's code (a rule's converter is
+        code). ``None`` when the bundle must be written again; then :meth:`note_bundle`
+        its problems. An app created again (its data changed) keeps its bundle when
+        nothing of that changed."""
+        key = _bundle_key(manifest, self.settings_digest, url_map, max_body)
+        self._bundle_key = key
         record = self.record
         if (
             record is not None
-            and self.why_all is None
-            and CODE not in self.changes.groups
+            and not self.changes.groups & {CODE, TOOLS}
             and record.bundle_key == key
             and self._take_bundle(record, root)
         ):
-            messages = list(record.bundle_problems)
-        else:
-            messages = [
-                p.message for p in emit_bundle(root, manifest, url_map, settings, max_body=max_body)
-            ]
-        self._bundle_key = key
-        self._bundle_problems = messages
-        self._bundle_files = sorted(
-            path.relative_to(root).as_posix()
-            for folder in BUNDLE_FOLDERS
-            for path in (root / folder).rglob("*")
-            if path.is_file()
-        )
-        return [Problem("host-config", message) for message in messages]
+            problems = [Problem("host-config", message) for message in record.bundle_problems]
+            self.note_bundle(problems)
+            return problems
+        return None
+
+    def note_bundle(self, problems: t.Iterable[Problem]) -> None:
+        """The problems of the deploy bundle the build wrote."""
+        self._bundle_problems = [problem.message for problem in problems]
 
     def _take_bundle(self, record: BuildRecord, root: Path) -> bool:
         """Link the last bundle's files into ``root``; ``False`` if one was touched."""
@@ -289,7 +289,7 @@ class BuildMemory:
             inputs = self._renumbered[entry.inputs] = self._input_set(
                 record.input_sets[entry.inputs]
             )
-        self._entries[url] = entry
+        self._entries[url] = copy.copy(entry)  # the record may be read again (RecordReader)
         self._carried_inputs[url] = inputs
         self.reused += 1
         return ReusedPage(
@@ -315,9 +315,8 @@ class BuildMemory:
         if isinstance(page, ReusedPage):
             return
         self.rendered += 1
-        paths: dict[str, None] = {}
-        for name in page.templates:
-            paths.update(dict.fromkeys(self._templates.inputs(name).paths))
+        template_paths, code = self._of_templates(page.endpoint, page.templates)
+        paths = dict.fromkeys(template_paths)
         for relative in (*page.files, *page.folders):
             path = os.path.realpath(self.root / relative)
             if not self._ignored(path):
@@ -326,17 +325,32 @@ class BuildMemory:
         self._entries[page.url] = PageEntry(
             endpoint=page.endpoint,
             status=page.status,
-            headers=list(page.headers),
+            headers=[header for header in page.headers if header[0].lower() != "content-length"],
             reads=[read.to_json() for read in page.reads],
             g_feeding_reads=[read.to_json() for read in page.g_feeding_reads],
-            templates=list(page.templates),
-            files=list(page.files),
-            folders=list(page.folders),
-            links=list(page.links),
+            templates=page.templates,
+            files=page.files,
+            folders=page.folders,
+            links=page.links,
             error=page.error,
             inputs=inputs,
-            code=self._fingerprint(page.endpoint, page.templates),
+            code=code,
         )
+
+    def _of_templates(self, endpoint: str | None, templates: list[str]) -> tuple[list[str], str]:
+        """The input paths of a page of ``endpoint`` that loaded ``templates``, and the
+        fingerprint of its code: the same for thousands of pages."""
+        key = (endpoint, *templates)
+        known = self._templates_seen.get(key)
+        if known is None:
+            paths: dict[str, None] = {}
+            for name in templates:
+                paths.update(dict.fromkeys(self._templates.inputs(name).paths))
+            known = self._templates_seen[key] = (
+                list(paths),
+                self._fingerprint(endpoint, templates),
+            )
+        return known
 
     def _input_set(self, paths: t.Iterable[str]) -> int:
         """The number of a set of input paths in the new record."""
@@ -352,18 +366,19 @@ class BuildMemory:
 
     # -- after the commit -------------------------------------------------------------
 
-    def committed(self, result: BuildResult) -> None:
-        """Write the record of the build that was just committed."""
+    def draft(self, result: BuildResult, tree: Path) -> BuildRecord:
+        """The record of the build whose tree is ``tree`` (staged, or OUT once committed),
+        all but its deploy bundle (which may still be being written); :meth:`committed`
+        saves it once the tree is OUT."""
         from ..build import NOT_FOUND_PROBE
         from ..discover import is_static_folder_endpoint
 
-        out = self.settings.output
-        public = out / "public"
+        public = os.path.join(tree, "public")
         record = BuildRecord(
-            output=out,
+            output=self.settings.output,
             settings=self.settings_digest,
             config=self._config,
-            manifest=manifest_digest(out) or "",
+            manifest=manifest_digest(tree) or "",
         )
         pages: dict[str, WrittenFile] = {}
         for (endpoint, _), files in result.files.items():
@@ -374,24 +389,20 @@ class BuildMemory:
                         record.static_files[file.file] = (source, file.sha256, file.size)
                 else:
                     pages[file.url] = file
-                record.outputs[file.file] = _output_stamp(public / file.file)
+                record.outputs[file.file] = _output_stamp(os.path.join(public, file.file))
+        # The entries are this build's now, those carried over from the last record too.
         for url, inputs in self._carried_inputs.items():
-            self._entries[url].inputs = inputs  # the last record is done with
+            self._entries[url].inputs = inputs
         for url, entry in self._entries.items():
             page = pages.get(url)
             if page is not None:
-                entry = dataclasses.replace(
-                    entry, file=page.file, sha256=page.sha256, size=page.size
-                )
+                entry.file, entry.sha256, entry.size = page.file, page.sha256, page.size
             elif url == NOT_FOUND_PROBE and result.not_found_page is not None:
-                file = result.not_found_page
-                entry = dataclasses.replace(entry, file=file, sha256=_sha256(public / file))
-                record.outputs[file] = _output_stamp(public / file)
+                entry.file = path = result.not_found_page
+                entry.sha256 = _sha256(os.path.join(public, path))
+                record.outputs[path] = _output_stamp(os.path.join(public, path))
             record.pages[url] = entry
         record.input_sets = [list(paths) for paths in self._input_sets]
-        record.bundle_key = self._bundle_key
-        record.bundle_problems = self._bundle_problems
-        record.bundle = {file: _output_stamp(out / file) for file in self._bundle_files}
         record.environment = self.creation.environment | self.discovery.environment
         names = self.creation.environment_names or self.discovery.environment_names
         record.environment_names = names
@@ -409,6 +420,22 @@ class BuildMemory:
             for path in paths:
                 if path not in record.stamps:
                     record.stamps[path] = self._stamp(path)
+        record.encode()
+        return record
+
+    def committed(self, record: BuildRecord) -> None:
+        """Save ``record`` (:meth:`draft`), with the deploy bundle, now that its tree is OUT."""
+        from ..emit import BUNDLE_FOLDERS
+
+        out = self.settings.output
+        record.bundle_key = self._bundle_key
+        record.bundle_problems = self._bundle_problems
+        record.bundle = {
+            path.relative_to(out).as_posix(): _output_stamp(path)
+            for folder in BUNDLE_FOLDERS
+            for path in sorted((out / folder).rglob("*"))
+            if path.is_file()
+        }
         record.save()
 
     def _static_source(self, file: str) -> str | None:
@@ -448,18 +475,50 @@ class BuildMemory:
                 )
 
 
-def _bundle_key(manifest: t.Mapping[str, t.Any], settings: str, max_body: int | None) -> str:
-    """What the deploy bundle is made of, less the pages' bytes (hashes and sizes)."""
+def _bundle_key(
+    manifest: t.Mapping[str, t.Any], settings: str, url_map: Map | None, max_body: int | None
+) -> str:
+    """What the deploy bundle is made of, less the pages' bytes (hashes and sizes) and
+    the code that runs (sitec's, and the converters of the app's rules)."""
     routes = [
         {**route, "urls": [{"url": u["url"], "file": u["file"], "headers": u["headers"]}
                            for u in route["urls"]]}
         for route in manifest["routes"]
     ]  # fmt: skip
-    text = json.dumps([{**manifest, "routes": routes}, settings, max_body], sort_keys=True)
+    text = json.dumps(
+        [{**manifest, "routes": routes}, settings, _url_map_text(url_map), max_body],
+        sort_keys=True,
+    )
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-def _output_stamp(path: Path) -> tuple[int, int]:
+def _url_map_text(url_map: Map | None) -> str:
+    """How ``url_map`` routes, as text: its options and every rule's. A value without a
+    stable text (a callable ``redirect_to``) makes another key each time: no reuse."""
+    if url_map is None:
+        return ""
+    options = (
+        url_map.default_subdomain,
+        url_map.strict_slashes,
+        url_map.merge_slashes,
+        url_map.redirect_defaults,
+        url_map.host_matching,
+        url_map.sort_parameters,
+        url_map.sort_key,
+        sorted(
+            (name, f"{c.__module__}.{c.__qualname__}") for name, c in url_map.converters.items()
+        ),
+    )
+    rules = [
+        (rule.rule, rule.endpoint, sorted(rule.methods or ()), rule.defaults, rule.subdomain,
+         rule.host, rule.redirect_to, rule.strict_slashes, rule.merge_slashes, rule.websocket,
+         rule.build_only, rule.alias)
+        for rule in url_map.iter_rules()
+    ]  # fmt: skip
+    return repr((options, rules))
+
+
+def _output_stamp(path: str | Path) -> tuple[int, int]:
     try:
         info = os.stat(path)
     except OSError:
@@ -467,9 +526,10 @@ def _output_stamp(path: Path) -> tuple[int, int]:
     return (info.st_size, info.st_mtime_ns)
 
 
-def _sha256(path: Path) -> str | None:
+def _sha256(path: str) -> str | None:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        with open(path, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
     except OSError:
         return None
 
@@ -504,9 +564,21 @@ class LoadedApp:
             path: stamps.during_build(stamps.take(path), started) for path in dict.fromkeys(paths)
         }
 
+        self._code_index: CodeIndex | None = None
+
     def changed(self) -> list[str]:
         """The inputs of the app's creation that changed since it was loaded."""
         return [path for path, stamp in self._stamps.items() if stamps.check(path, stamp)]
+
+    def code_index(self) -> CodeIndex:
+        """The index of the project's code, made once: the code of a loaded app does not
+        change (the app is stale when it does). New or deleted files get a new index."""
+        root = self.settings.project_root
+        sources = project_sources(root, ignored_folders(self.settings))
+        index = self._code_index
+        if index is None or index.sources != sources:
+            index = self._code_index = CodeIndex(root, sources)
+        return index
 
 
 def ignored_folders(settings: BuildSettings) -> tuple[Path, Path]:

@@ -367,8 +367,8 @@ def test_the_summary_counts_pages_static_files_and_the_404_page_apart(output, ru
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_demoted_endpoint_leaves_no_trace_of_its_pages(build_project, jobs: int) -> None:
-    """Workers write pages ahead before the build knows their endpoint's fate: one page
-    of /notes/<slug>/ reads the request, so all forty others must go again."""
+    """Pages are written as they come in, before the build knows their endpoint's fate:
+    one page of /notes/<slug>/ reads the request, so all forty others must go again."""
     project = build_project("build_demoted", "project")
     settings = settings_for(project, jobs=jobs)
     result = build(settings)

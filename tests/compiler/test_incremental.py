@@ -115,6 +115,10 @@ def _creation_input(root: Path) -> None:
     edit(root / "settings.toml", "The Incremental Site", "The Incremental Site, Renamed")
 
 
+def _url_map_setting(root: Path) -> None:
+    edit(root / "settings.toml", "strict_slashes = true", "strict_slashes = false")
+
+
 def _pyproject_setting(root: Path) -> None:
     edit(root / "pyproject.toml", 'output = "_site"', 'output = "_site"\nbase-url = "/blog/"')
 
@@ -136,6 +140,8 @@ CHANGES: list[tuple[t.Callable[[Path], None], int, set[str]]] = [
     (_deleted_post, 1, {"index.html"}),
     # Every page is rendered again; the posts show their own title, not the site's.
     (_creation_input, -1, {"index.html", "about/index.html"}),
+    # The pages stay as they were; the host configs' trailing-slash redirects go.
+    (_url_map_setting, -1, set()),
 ]
 
 

@@ -560,6 +560,60 @@ def test_leaving_without_commit_removes_staging(out: Path) -> None:
         _ = staged.public
 
 
+# Taking files back
+
+
+def folders(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_dir())
+
+
+def test_remove_takes_back_a_file_and_the_folders_only_it_needed(out: Path) -> None:
+    with StagedOutput(out) as staged:
+        b = staged.write("a/b/index.html", b"b", url="/a/b/")
+        staged.write("a/c/index.html", b"c", url="/a/c/")
+        staged.remove(b)
+        assert tree(staged.public) == {"a/c/index.html": b"c"}
+        assert folders(staged.public) == ["a", "a/c"]
+        # The path is free again, for a file or a folder.
+        staged.write("a/b", b"now a file", url="/a/b")
+        with pytest.raises(ValueError):
+            staged.remove(b)
+        staged.remove(staged.write("x/y/z.html", b"", url="/x/y/z"))
+        assert folders(staged.public) == ["a", "a/c"]
+        staged.write("x", b"{}", url="/x")  # no folder-collision with the forgotten /x/y/z
+        staged.write_json("manifest.json", MANIFEST)
+        staged.commit()
+    assert tree(out / "public") == {"a/b": b"now a file", "a/c/index.html": b"c", "x": b"{}"}
+
+
+def test_remove_in_a_recycled_tree_leaves_what_a_fresh_one_would(tmp_path: Path) -> None:
+    """The spare tree of an earlier build is staged in: a folder emptied by removing
+    this build's last file in it goes, with the earlier build's files still in it."""
+
+    class Unchanged:
+        def file_for(self, file: str, sha256: str) -> Path | None:
+            return None
+
+        def static_for(self, source: Path, file: str) -> None:
+            return None
+
+    out, spare = tmp_path / "site", tmp_path / "spare"
+    for pages in ({"old/a.html": b"a", "old/b.html": b"b"}, {"index.html": b"i"}):
+        with StagedOutput(out, previous=Unchanged(), spare=spare) as staged:
+            for file, data in pages.items():
+                staged.write(file, data)
+            staged.write_json("manifest.json", MANIFEST)
+            staged.commit()
+    with StagedOutput(out, previous=Unchanged(), spare=spare) as staged:
+        assert tree(staged.public) == {"old/a.html": b"a", "old/b.html": b"b"}  # recycled
+        staged.remove(staged.write("old/a.html", b"new a", url="/old/a.html"))
+        assert folders(staged.public) == []
+        staged.write("old", b"a file now", url="/old")
+        staged.write_json("manifest.json", MANIFEST)
+        staged.commit()
+    assert tree(out / "public") == {"old": b"a file now"}
+
+
 # Replacing the old tree
 
 
