@@ -118,7 +118,7 @@ def test_noise_is_not_a_change() -> None:
 def test_the_watcher_settles_saves_into_one_batch(tmp_path: Path) -> None:
     (tmp_path / "content").mkdir()
     (tmp_path / "_site").mkdir()
-    watcher = ProjectWatcher(tmp_path, [tmp_path / "_site"], quiet=0.2)
+    watcher = ProjectWatcher(tmp_path, [tmp_path / "_site"], quiet=0.2, complete=0.2)
     watcher.start()
     try:
         for number in range(5):
@@ -139,6 +139,27 @@ def test_the_watcher_settles_saves_into_one_batch(tmp_path: Path) -> None:
     assert not {path for path in seen if "_site" in path or path.endswith(".swp")}
     assert len(batches) <= 3
     assert watcher.next_batch() is None
+
+
+def test_a_complete_save_settles_sooner(tmp_path: Path) -> None:
+    """A file still open for writing may get more bytes: its batch waits the quiet
+    period. Once it is closed the save is complete, and the batch comes at once."""
+    watcher = ProjectWatcher(tmp_path, [], quiet=1.0, complete=0.01)
+    watcher.start()
+    post = tmp_path / "post.md"
+    try:
+        with post.open("w") as f:
+            f.write("first half")
+            f.flush()
+            opened = time.monotonic()
+            time.sleep(0.2)
+            f.write(", second half")
+        batch = watcher.next_batch()
+        waited = time.monotonic() - opened
+    finally:
+        watcher.stop()
+    assert batch == [str(post)]
+    assert 0.2 <= waited < 1.0
 
 
 def test_an_overflowed_event_queue_still_makes_a_batch(tmp_path: Path) -> None:
