@@ -22,6 +22,7 @@ from dataclasses import field
 from ..analyse import analyse_app
 from ..graph.memory import BuildMemory
 from ..graph.memory import LoadedApp
+from ..graph.memory import settled_after
 from ..graph.record import RecordReader
 from ..load import AppLoadError
 from ..output import OutputError
@@ -44,6 +45,9 @@ class BuildOutcome:
     up_to_date: bool = False
     #: The app's code or creation inputs changed: a fresh session must do the build.
     stale: list[str] = field(default_factory=list)
+    #: When a fresh session may load the app so that it sees them as they are now
+    #: (:func:`~sitec.compiler.graph.memory.settled_after`).
+    stale_settled_ns: int = 0
     #: The session ended after this answer (the app failed to load).
     ended: bool = False
     rendered: int = 0
@@ -65,8 +69,12 @@ class BuildSession(ChildProcess):
     not); it ends when told to, or when the dev server's end of the pipe closes.
     """
 
-    def __init__(self, context: BaseContext, settings: BuildSettings) -> None:
-        super().__init__(context, serve_builds, (settings,), name="sitec-session", daemon=False)
+    def __init__(
+        self, context: BaseContext, settings: BuildSettings, *, not_before_ns: int = 0
+    ) -> None:
+        super().__init__(
+            context, serve_builds, (settings, not_before_ns), name="sitec-session", daemon=False
+        )
 
     def build(self, *, force: bool = False) -> BuildOutcome:
         """Rebuild and wait for the outcome; a session that died answers with an error."""
@@ -85,12 +93,13 @@ class BuildSession(ChildProcess):
         return outcome
 
 
-def serve_builds(conn: Connection, settings: BuildSettings) -> None:
-    """The session process: load the app, then build on each request until stale."""
+def serve_builds(conn: Connection, settings: BuildSettings, not_before_ns: int = 0) -> None:
+    """The session process: load the app (not before ``not_before_ns``, see
+    :class:`LoadedApp`), then build on each request until stale."""
     # Ctrl-C reaches the whole process group; the dev server decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        loaded = LoadedApp(settings)
+        loaded = LoadedApp(settings, not_before_ns=not_before_ns)
     except AppLoadError as e:
         conn.send(BuildOutcome.failed(report_of(str(e), settings.project_root), ended=True))
         return
@@ -109,7 +118,8 @@ def serve_builds(conn: Connection, settings: BuildSettings) -> None:
             return
         changed = loaded.changed()
         if changed:
-            conn.send(BuildOutcome(stale=changed, ended=True))
+            settled = settled_after(changed)
+            conn.send(BuildOutcome(stale=changed, stale_settled_ns=settled, ended=True))
             return
         memory = BuildMemory(settings, reuse=request != "force", loaded=loaded, records=records)
         if memory.up_to_date():

@@ -539,14 +539,23 @@ class LoadedApp:
     when that copy went stale (its code, pyproject.toml or a file read while it was
     created changed): the dev server keeps an app between rebuilds until then.
 
+    A file modified just before the app is loaded cannot be told from one modified
+    while the app read it (:func:`.stamps.during_build`), which would make the copy
+    stale at once: ``not_before_ns`` (a :func:`time.time_ns` moment) delays the load
+    until such files are old enough, see :func:`settled_after`.
+
     Raises :class:`~sitec.compiler.load.AppLoadError` when the app does not load.
     """
 
-    def __init__(self, settings: BuildSettings) -> None:
+    def __init__(self, settings: BuildSettings, *, not_before_ns: int = 0) -> None:
         from ..load import load_app
 
         self.settings = settings
         self.creation = InputRecorder(settings.project_root, ignored_folders(settings))
+        # At most the margin: a file dated in the future would never be old enough.
+        early = min(not_before_ns - time.time_ns(), stamps.DURING_BUILD_NS)
+        if early > 0:
+            time.sleep(early / 1e9)
         started = time.time_ns()
         with self.creation.recording():
             self.app = load_app(settings)
@@ -579,6 +588,18 @@ class LoadedApp:
         if index is None or index.sources != sources:
             index = self._code_index = CodeIndex(root, sources)
         return index
+
+
+def settled_after(paths: t.Iterable[str]) -> int:
+    """The moment (:func:`time.time_ns`) from which an app loaded reads ``paths`` as
+    they are now: the newest modification of one, and the margin a stamp allows."""
+    newest = 0
+    for path in paths:
+        try:
+            newest = max(newest, os.stat(path).st_mtime_ns)
+        except OSError:
+            pass
+    return newest + stamps.DURING_BUILD_NS + 1 if newest else 0
 
 
 def ignored_folders(settings: BuildSettings) -> tuple[Path, Path]:

@@ -1,11 +1,13 @@
 """The dev server's pieces on their own: the live-reload channel and script injection,
-error reports, and the watcher on a real folder."""
+error reports, the watcher on a real folder, and the app a session keeps."""
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
+import typing as t
 from pathlib import Path
 
 from werkzeug.test import Client
@@ -17,6 +19,9 @@ from sitec.compiler.dev.livereload import ReloadChannel
 from sitec.compiler.dev.watch import OVERFLOW
 from sitec.compiler.dev.watch import ProjectWatcher
 from sitec.compiler.dev.watch import is_noise
+from sitec.compiler.graph.memory import LoadedApp
+from sitec.compiler.graph.memory import settled_after
+from sitec.compiler.project import load_settings
 
 
 def _site(body: bytes, mimetype: str, status: int = 200) -> LiveReload:
@@ -174,3 +179,32 @@ def test_an_overflowed_event_queue_still_makes_a_batch(tmp_path: Path) -> None:
         assert watcher.next_batch() == [OVERFLOW]
     finally:
         watcher.stop()
+
+
+def test_an_app_loaded_once_its_changed_input_settled_is_not_stale(
+    tmp_path: Path, build_project: t.Callable[..., Path]
+) -> None:
+    """A file saved just before the app is created again might have been read half
+    saved, so such a copy counts as stale at once; a session started for that change
+    waits until the file is old enough instead of being started twice."""
+    (tmp_path / "pyproject.toml").write_text('[tool.sitec]\napp = "settling:create_app()"\n')
+    (tmp_path / "settling.py").write_text(
+        "from pathlib import Path\n"
+        "from flask import Flask\n"
+        "def create_app():\n"
+        "    app = Flask(__name__)\n"
+        "    app.config['POST'] = (Path(__file__).parent / 'post.txt').read_text()\n"
+        "    return app\n"
+    )
+    post = tmp_path / "post.txt"
+    post.write_text("saved")
+    settings = load_settings(tmp_path)
+    loaded = LoadedApp(settings, not_before_ns=settled_after([str(post)]))
+    assert loaded.app.config["POST"] == "saved"
+    assert loaded.changed() == []
+
+    hour = 3600 * 10**9
+    os.utime(post, ns=(time.time_ns() + hour, time.time_ns() + hour))
+    waited = time.monotonic()
+    LoadedApp(settings, not_before_ns=settled_after([str(post)]))
+    assert time.monotonic() - waited < 60  # a file dated ahead is not waited for
