@@ -98,6 +98,9 @@ def serve_builds(conn: Connection, settings: BuildSettings, not_before_ns: int =
     :class:`LoadedApp`), then build on each request until stale."""
     # Ctrl-C reaches the whole process group; the dev server decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The last record, read while the app may not be loaded yet (a build reads it first).
+    records = RecordReader(settings.output)
+    records.read()
     try:
         loaded = LoadedApp(settings, not_before_ns=not_before_ns)
     except AppLoadError as e:
@@ -108,7 +111,6 @@ def serve_builds(conn: Connection, settings: BuildSettings, not_before_ns: int =
     loaded.code_index()
     with contextlib.suppress(Exception):
         analyse_app(loaded.app, settings.project_root)
-    records = RecordReader(settings.output)
     while True:
         try:
             request = conn.recv()
