@@ -229,10 +229,11 @@ def build(
     ``app`` is the app already loaded (the dev server keeps it between builds).
     """
     started = time.perf_counter()
-    # Before anything is imported or rendered: a wrong -o fails in a second.
-    check_writable(settings.output)
-    check_replaceable(settings.output, project_root=settings.project_root, force=False)
     if app is None:
+        # Before the app is imported: a wrong -o fails in a second. (The staged output
+        # checks it again, as it does for an app loaded already.)
+        check_writable(settings.output)
+        check_replaceable(settings.output, project_root=settings.project_root, force=False)
         with memory.creating_app() if memory is not None else contextlib.nullcontext():
             app = load_app(settings)
     check_route_overrides(settings, app.view_functions)
