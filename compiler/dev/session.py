@@ -106,11 +106,7 @@ def serve_builds(conn: Connection, settings: BuildSettings, not_before_ns: int =
     except AppLoadError as e:
         conn.send(BuildOutcome.failed(report_of(str(e), settings.project_root), ended=True))
         return
-    # What every build of this session reads again, each in a fork of it. A failing
-    # analysis fails again in the build, which reports it.
-    loaded.code_index()
-    with contextlib.suppress(Exception):
-        analyse_app(loaded.app, settings.project_root)
+    warm = False
     while True:
         try:
             request = conn.recv()
@@ -129,6 +125,14 @@ def serve_builds(conn: Connection, settings: BuildSettings, not_before_ns: int =
         else:
             conn.send(_build_in_fork(loaded, memory))
             records.read()  # the new one, while nobody waits
+        if not warm:
+            # What every later build reads again, each in a fork of this process: done
+            # once the first build is sent, which did it itself. A failing analysis
+            # fails again in the build, which reports it.
+            loaded.code_index()
+            with contextlib.suppress(Exception):
+                analyse_app(loaded.app, settings.project_root)
+            warm = True
 
 
 def _build_in_fork(loaded: LoadedApp, memory: BuildMemory) -> BuildOutcome:
