@@ -22,7 +22,6 @@ from dataclasses import field
 from ..analyse import analyse_app
 from ..graph.memory import BuildMemory
 from ..graph.memory import LoadedApp
-from ..graph.memory import settled_after
 from ..graph.record import RecordReader
 from ..load import AppLoadError
 from ..output import OutputError
@@ -45,9 +44,6 @@ class BuildOutcome:
     up_to_date: bool = False
     #: The app's code or creation inputs changed: a fresh session must do the build.
     stale: list[str] = field(default_factory=list)
-    #: When a fresh session may load the app so that it sees them as they are now
-    #: (:func:`~sitec.compiler.graph.memory.settled_after`).
-    stale_settled_ns: int = 0
     #: The session ended after this answer (the app failed to load).
     ended: bool = False
     rendered: int = 0
@@ -70,10 +66,10 @@ class BuildSession(ChildProcess):
     """
 
     def __init__(
-        self, context: BaseContext, settings: BuildSettings, *, not_before_ns: int = 0
+        self, context: BaseContext, settings: BuildSettings, *, saved: t.Sequence[str] = ()
     ) -> None:
         super().__init__(
-            context, serve_builds, (settings, not_before_ns), name="sitec-session", daemon=False
+            context, serve_builds, (settings, list(saved)), name="sitec-session", daemon=False
         )
 
     def build(self, *, force: bool = False) -> BuildOutcome:
@@ -93,16 +89,14 @@ class BuildSession(ChildProcess):
         return outcome
 
 
-def serve_builds(conn: Connection, settings: BuildSettings, not_before_ns: int = 0) -> None:
-    """The session process: load the app (not before ``not_before_ns``, see
+def serve_builds(conn: Connection, settings: BuildSettings, saved: list[str]) -> None:
+    """The session process: load the app (``saved``: files just saved, see
     :class:`LoadedApp`), then build on each request until stale."""
     # Ctrl-C reaches the whole process group; the dev server decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # The last record, read while the app may not be loaded yet (a build reads it first).
     records = RecordReader(settings.output)
-    records.read()
     try:
-        loaded = LoadedApp(settings, not_before_ns=not_before_ns)
+        loaded = LoadedApp(settings, saved=saved)
     except AppLoadError as e:
         conn.send(BuildOutcome.failed(report_of(str(e), settings.project_root), ended=True))
         return
@@ -116,8 +110,7 @@ def serve_builds(conn: Connection, settings: BuildSettings, not_before_ns: int =
             return
         changed = loaded.changed()
         if changed:
-            settled = settled_after(changed)
-            conn.send(BuildOutcome(stale=changed, stale_settled_ns=settled, ended=True))
+            conn.send(BuildOutcome(stale=changed, ended=True))
             return
         memory = BuildMemory(settings, reuse=request != "force", loaded=loaded, records=records)
         if memory.up_to_date():

@@ -539,23 +539,21 @@ class LoadedApp:
     when that copy went stale (its code, pyproject.toml or a file read while it was
     created changed): the dev server keeps an app between rebuilds until then.
 
-    A file modified just before the app is loaded cannot be told from one modified
-    while the app read it (:func:`.stamps.during_build`), which would make the copy
-    stale at once: ``not_before_ns`` (a :func:`time.time_ns` moment) delays the load
-    until such files are old enough, see :func:`settled_after`.
+    A file modified just before the app is loaded cannot be told by its date from one
+    modified while the app read it (:func:`.stamps.during_build`), which would make the
+    copy stale at once. ``saved`` are files known to have just been saved (those that
+    made the last copy stale): they are stamped before the load too, and one that is
+    the same after it was read as it is.
 
     Raises :class:`~sitec.compiler.load.AppLoadError` when the app does not load.
     """
 
-    def __init__(self, settings: BuildSettings, *, not_before_ns: int = 0) -> None:
+    def __init__(self, settings: BuildSettings, *, saved: t.Iterable[str] = ()) -> None:
         from ..load import load_app
 
         self.settings = settings
         self.creation = InputRecorder(settings.project_root, ignored_folders(settings))
-        # At most the margin: a file dated in the future would never be old enough.
-        early = min(not_before_ns - time.time_ns(), stamps.DURING_BUILD_NS)
-        if early > 0:
-            time.sleep(early / 1e9)
+        before = {path: stamps.take(path) for path in saved}
         started = time.time_ns()
         with self.creation.recording():
             self.app = load_app(settings)
@@ -570,7 +568,7 @@ class LoadedApp:
             *settings_files(settings),
         ]
         self._stamps = {
-            path: stamps.during_build(stamps.take(path), started) for path in dict.fromkeys(paths)
+            path: _after_load(path, before.get(path), started) for path in dict.fromkeys(paths)
         }
 
         self._code_index: CodeIndex | None = None
@@ -590,16 +588,14 @@ class LoadedApp:
         return index
 
 
-def settled_after(paths: t.Iterable[str]) -> int:
-    """The moment (:func:`time.time_ns`) from which an app loaded reads ``paths`` as
-    they are now: the newest modification of one, and the margin a stamp allows."""
-    newest = 0
-    for path in paths:
-        try:
-            newest = max(newest, os.stat(path).st_mtime_ns)
-        except OSError:
-            pass
-    return newest + stamps.DURING_BUILD_NS + 1 if newest else 0
+def _after_load(path: str, before: Stamp | None, started_ns: int) -> Stamp:
+    """The stamp of an input of the app's creation, taken after it: marked dirty when
+    it may have changed while the app read it, unless stamped before the load began and
+    the same now (then what was read is what it holds)."""
+    stamp = stamps.take(path)
+    if before is not None and stamps.same_content(before, stamp):
+        return stamp
+    return stamps.during_build(stamp, started_ns)
 
 
 def ignored_folders(settings: BuildSettings) -> tuple[Path, Path]:

@@ -20,7 +20,6 @@ from sitec.compiler.dev.watch import OVERFLOW
 from sitec.compiler.dev.watch import ProjectWatcher
 from sitec.compiler.dev.watch import is_noise
 from sitec.compiler.graph.memory import LoadedApp
-from sitec.compiler.graph.memory import settled_after
 from sitec.compiler.project import load_settings
 
 
@@ -181,30 +180,35 @@ def test_an_overflowed_event_queue_still_makes_a_batch(tmp_path: Path) -> None:
         watcher.stop()
 
 
-def test_an_app_loaded_once_its_changed_input_settled_is_not_stale(
+def test_an_app_loaded_just_after_a_save_it_knows_of_is_not_stale(
     tmp_path: Path, build_project: t.Callable[..., Path]
 ) -> None:
-    """A file saved just before the app is created again might have been read half
-    saved, so such a copy counts as stale at once; a session started for that change
-    waits until the file is old enough instead of being started twice."""
+    """A file saved just before the app is created again cannot be told by its date from
+    one saved while the app read it, so such a copy counts as stale at once. A session
+    started for that save stamps the file before the load too: the same after it, it
+    was read as it is; changed while the app was created, the copy is stale."""
     (tmp_path / "pyproject.toml").write_text('[tool.sitec]\napp = "settling:create_app()"\n')
     (tmp_path / "settling.py").write_text(
         "from pathlib import Path\n"
         "from flask import Flask\n"
         "def create_app():\n"
         "    app = Flask(__name__)\n"
-        "    app.config['POST'] = (Path(__file__).parent / 'post.txt').read_text()\n"
+        "    post = Path(__file__).parent / 'post.txt'\n"
+        "    app.config['POST'] = post.read_text()\n"
+        "    if app.config['POST'] == 'saved while read':\n"
+        "        post.write_text('saved after it was read')\n"
         "    return app\n"
     )
+    an_hour_ago = time.time() - 3600
+    for path in tmp_path.iterdir():
+        os.utime(path, (an_hour_ago, an_hour_ago))  # only the post is saved just now
     post = tmp_path / "post.txt"
-    post.write_text("saved")
+    saved = [os.path.realpath(post)]
     settings = load_settings(tmp_path)
-    loaded = LoadedApp(settings, not_before_ns=settled_after([str(post)]))
+    post.write_text("saved")
+    loaded = LoadedApp(settings, saved=saved)
     assert loaded.app.config["POST"] == "saved"
     assert loaded.changed() == []
 
-    hour = 3600 * 10**9
-    os.utime(post, ns=(time.time_ns() + hour, time.time_ns() + hour))
-    waited = time.monotonic()
-    LoadedApp(settings, not_before_ns=settled_after([str(post)]))
-    assert time.monotonic() - waited < 60  # a file dated ahead is not waited for
+    post.write_text("saved while read")
+    assert LoadedApp(settings, saved=saved).changed() == saved
