@@ -28,6 +28,7 @@ from .discover import seed_urls
 from .emit import emit_bundle
 from .fingerprint import long_lived
 from .forked import ForkedCall
+from .frozen import frozen
 from .load import load_app
 from .manifest import build_manifest
 from .model import Evidence
@@ -54,7 +55,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
 #: The path rendered to produce ``404.html``; it matches no rule of any sane app.
 NOT_FOUND_PROBE = "/__sitec__/not-found"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-#: Pages between two freezes of what the build holds (see _long_lived_frozen).
+#: Pages between two freezes of what the build holds (see frozen.py).
 _FREEZE_EVERY = 2000
 #: What the render-time proof finds that forcing a route static overrides.
 _OVERRIDABLE = frozenset({"request-read", "not-cacheable"})
@@ -229,10 +230,11 @@ def build(
     ``app`` is the app already loaded (the dev server keeps it between builds).
     """
     started = time.perf_counter()
-    # Before anything is imported or rendered: a wrong -o fails in a second.
-    check_writable(settings.output)
-    check_replaceable(settings.output, project_root=settings.project_root, force=False)
     if app is None:
+        # Before the app is imported: a wrong -o fails in a second. (The staged output
+        # checks it again, as it does for an app loaded already.)
+        check_writable(settings.output)
+        check_replaceable(settings.output, project_root=settings.project_root, force=False)
         with memory.creating_app() if memory is not None else contextlib.nullcontext():
             app = load_app(settings)
     check_route_overrides(settings, app.view_functions)
@@ -254,7 +256,7 @@ def build(
     pages: dict[str, RenderedPage] = {}
     not_found: RenderedPage | None = None
     with (
-        _long_lived_frozen(),
+        frozen(),
         StagedOutput(
             settings.output,
             project_root=settings.project_root,
@@ -364,23 +366,6 @@ def _write_manifest_and_bundle(
     if memory is not None:
         memory.note_bundle(bundle)
     return bundle, record
-
-
-@contextlib.contextmanager
-def _long_lived_frozen() -> t.Iterator[None]:
-    """Keep the garbage collector's full passes off what exists now, until the block ends.
-
-    A full pass walks every object of the process, and the build process holds many that
-    live as long as the build: the app with all it loaded (every post of a blog), then
-    every page and its record. Passes that walked them again and again took half a
-    second of a 10,000-page build; frozen objects are not walked. ``gc.freeze()`` within
-    the block freezes what exists by then too.
-    """
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def _has_not_found_handler(app: Flask) -> bool:

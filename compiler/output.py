@@ -234,6 +234,10 @@ class StagedOutput:
     is replaced, and what the new tree lacks is removed before the exchange. A rebuild
     then creates and deletes only what changed, instead of every folder and file of the
     site (which some file systems are slow at, and slower still after mass deletions).
+    A page written again goes over the spare's file of its path when no other tree
+    shares that file: ext4 takes new inodes slowly after many deletions (it skips the
+    recently deleted ones), and a template change used to delete and create a file
+    for each of its pages.
     """
 
     #: Take unchanged files by hard link; ``False`` copies them (for measuring).
@@ -255,6 +259,8 @@ class StagedOutput:
         self.spare = Path(spare) if spare is not None else None
         #: Staging in the spare tree of an earlier build: files may be there already.
         self._recycled = False
+        #: The mode a new file gets, when staging in the spare tree.
+        self._file_mode = 0
         #: The previous tree when it could not be deleted after :meth:`commit`.
         self.leftover: Path | None = None
         #: The previous tree when :meth:`commit` left its removal to a detached process.
@@ -283,6 +289,7 @@ class StagedOutput:
         try:
             if self.previous is not None and self._recycle_spare(staging):
                 self._recycled = True
+                self._file_mode = 0o666 & ~_umask()
             # mkdtemp makes a private (0700) folder; the output must stay readable by the
             # web server: keep the old OUT's mode, or use the one any new folder gets.
             if self.out.is_dir():
@@ -337,8 +344,9 @@ class StagedOutput:
             self._take(unchanged, file, url)
         else:
             try:
-                with self._create(file, url) as f:
-                    f.write(data)
+                if not self._overwrite(file, url, data):
+                    with self._create(file, url) as f:
+                        f.write(data)
             except OSError as e:
                 raise OutputError(self.out, f"cannot write {file}: {e.strerror}") from None
         return WrittenFile(
@@ -583,6 +591,28 @@ class StagedOutput:
         # On a case-insensitive file system (macOS, Windows) /About and /about are one file.
         return path.casefold() if self._fold_case else path
 
+    def _overwrite(self, file: str, url: str, data: bytes) -> bool:
+        """Write ``data`` over the file a recycled tree holds at ``file``, if that is a
+        plain file with no other name (not one the committed tree shares); ``False``
+        when there is none, and nothing was written."""
+        if not self._recycled or not _NOFOLLOW:
+            return False
+        path = self._claim(file, url)
+        try:
+            fd = os.open(path, _OVERWRITE)
+        except OSError:
+            return False  # nothing there, a folder or a link: it is replaced
+        with open(fd, "wb") as f:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+                return False
+            if stat.S_IMODE(info.st_mode) != self._file_mode:
+                return False  # a new file would get another mode
+            f.write(data)
+            f.truncate()
+        self._hold(self._files, file, url)
+        return True
+
     def _create(self, file: str, url: str) -> t.BinaryIO:
         """Claim ``file`` for ``url``, make its folders, and open it for writing."""
         path = self._claim(file, url)
@@ -747,13 +777,16 @@ def _remove_in_background(paths: list[Path]) -> bool:
     return True
 
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CREATE = (
     os.O_WRONLY
     | os.O_CREAT
     | os.O_EXCL
-    | getattr(os, "O_NOFOLLOW", 0)  # never write through a symlink
+    | _NOFOLLOW  # never write through a symlink
     | getattr(os, "O_BINARY", 0)
 )
+#: Opening a file to write over: never through a symlink, never waiting on a FIFO.
+_OVERWRITE = os.O_WRONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0)
 
 AT_FDCWD = -100
 RENAME_EXCHANGE = 2

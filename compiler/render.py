@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import gc
 import io
 import multiprocessing
 import pickle
@@ -33,6 +32,7 @@ from urllib.parse import urlsplit
 from sitec.runtime.observe import Observer
 from sitec.runtime.observe import RecordingEnviron
 
+from .frozen import frozen
 from .links import extract_links
 from .links import same_site_path
 from .model import RenderedPage
@@ -332,15 +332,9 @@ class RenderPool:
             self._context = multiprocessing.get_context("fork")
             self._renderer.environ["wsgi.multiprocess"] = True
             # What exists now is shared with the workers: keep their garbage
-            # collector from walking (and so copying) those pages. What the caller
-            # froze stays frozen.
-            frozen_already = gc.get_freeze_count() > 0
-            gc.freeze()
-            try:
+            # collector from walking (and so copying) those pages.
+            with frozen():
                 self._workers = [self._start_worker() for _ in range(self.jobs)]
-            finally:
-                if not frozen_already:
-                    gc.unfreeze()
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -28,6 +28,7 @@ class ProjectFiles:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self._inside: dict[str, bool] = {}
+        self._real_folders: dict[str, str] = {}
         self._venv_dirs: dict[Path, bool] = {}
         self._display: dict[str, str] = {}
 
@@ -43,7 +44,7 @@ class ProjectFiles:
 
     def _check(self, path: Path) -> bool:
         try:
-            path = path.resolve()
+            path = Path(self._real(str(path)))
             relative = path.relative_to(self.root)
         except (OSError, ValueError):
             return False
@@ -58,6 +59,17 @@ class ProjectFiles:
             if self._is_venv(folder):
                 return False
         return True
+
+    def _real(self, filename: str) -> str:
+        """The real path of ``filename``, each folder resolved once: every module of
+        the process is asked about, and they live in few folders."""
+        if os.path.islink(filename):
+            return os.path.realpath(filename)
+        folder, name = os.path.split(filename)
+        real = self._real_folders.get(folder)
+        if real is None:
+            real = self._real_folders[folder] = os.path.realpath(folder)
+        return os.path.join(real, name)
 
     def _is_venv(self, folder: Path) -> bool:
         known = self._venv_dirs.get(folder)

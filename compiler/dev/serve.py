@@ -198,9 +198,10 @@ class DevServer:
 
     def _build(self) -> BuildOutcome:
         """One build in the session; a stale session gives way to a fresh one."""
+        saved: list[str] = []
         while True:
             if self.session is None:
-                self.session = BuildSession(self.context, self.settings)
+                self.session = BuildSession(self.context, self.settings, saved=saved)
             outcome = self.session.build()
             if outcome.stale or outcome.ended:
                 self.session.close()
@@ -210,6 +211,7 @@ class DevServer:
             # The app changed: a fresh session builds. The new app process starts once
             # the pages are written (_refresh_app): started now, it would take the cores
             # from the render workers.
+            saved = outcome.stale
 
     def _refresh_app(self) -> bool:
         """Replace the app process if its code changed (or it is not running), once the

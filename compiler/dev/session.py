@@ -65,8 +65,12 @@ class BuildSession(ChildProcess):
     not); it ends when told to, or when the dev server's end of the pipe closes.
     """
 
-    def __init__(self, context: BaseContext, settings: BuildSettings) -> None:
-        super().__init__(context, serve_builds, (settings,), name="sitec-session", daemon=False)
+    def __init__(
+        self, context: BaseContext, settings: BuildSettings, *, saved: t.Sequence[str] = ()
+    ) -> None:
+        super().__init__(
+            context, serve_builds, (settings, list(saved)), name="sitec-session", daemon=False
+        )
 
     def build(self, *, force: bool = False) -> BuildOutcome:
         """Rebuild and wait for the outcome; a session that died answers with an error."""
@@ -85,21 +89,18 @@ class BuildSession(ChildProcess):
         return outcome
 
 
-def serve_builds(conn: Connection, settings: BuildSettings) -> None:
-    """The session process: load the app, then build on each request until stale."""
+def serve_builds(conn: Connection, settings: BuildSettings, saved: list[str]) -> None:
+    """The session process: load the app (``saved``: files just saved, see
+    :class:`LoadedApp`), then build on each request until stale."""
     # Ctrl-C reaches the whole process group; the dev server decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    records = RecordReader(settings.output)
     try:
-        loaded = LoadedApp(settings)
+        loaded = LoadedApp(settings, saved=saved)
     except AppLoadError as e:
         conn.send(BuildOutcome.failed(report_of(str(e), settings.project_root), ended=True))
         return
-    # What every build of this session reads again, each in a fork of it. A failing
-    # analysis fails again in the build, which reports it.
-    loaded.code_index()
-    with contextlib.suppress(Exception):
-        analyse_app(loaded.app, settings.project_root)
-    records = RecordReader(settings.output)
+    warm = False
     while True:
         try:
             request = conn.recv()
@@ -117,6 +118,14 @@ def serve_builds(conn: Connection, settings: BuildSettings) -> None:
         else:
             conn.send(_build_in_fork(loaded, memory))
             records.read()  # the new one, while nobody waits
+        if not warm:
+            # What every later build reads again, each in a fork of this process: done
+            # once the first build is sent, which did it itself. A failing analysis
+            # fails again in the build, which reports it.
+            loaded.code_index()
+            with contextlib.suppress(Exception):
+                analyse_app(loaded.app, settings.project_root)
+            warm = True
 
 
 def _build_in_fork(loaded: LoadedApp, memory: BuildMemory) -> BuildOutcome:

@@ -7,7 +7,9 @@ folders no input lives in: the output and the cache, version control, virtualenv
 hidden folders at the top. Editor temporary files are ignored. :meth:`next_batch`
 waits for a change, then for the saves to settle (a short quiet period), and returns
 every path that changed meanwhile: rapid saves make one rebuild, and saves made while
-a rebuild runs make the next one.
+a rebuild runs make the next one. A save that is known to be complete (the file was
+closed after writing, or renamed into place, or deleted) settles sooner: only the
+events of the same save, a few milliseconds apart, are waited for.
 
 A change the watcher missed is not lost: a rebuild compares every recorded input
 with the disk, whatever the batch says. When the kernel's event queue overflows
@@ -28,6 +30,7 @@ from pathlib import Path
 from watchdog.events import DirCreatedEvent
 from watchdog.events import DirDeletedEvent
 from watchdog.events import DirMovedEvent
+from watchdog.events import FileClosedEvent
 from watchdog.events import FileCreatedEvent
 from watchdog.events import FileDeletedEvent
 from watchdog.events import FileModifiedEvent
@@ -35,6 +38,9 @@ from watchdog.events import FileMovedEvent
 from watchdog.events import FileSystemEvent
 from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
+
+#: Events after which a file is complete: nothing more of its save is coming.
+_COMPLETE = frozenset({"closed", "moved", "deleted"})
 
 #: The path a batch holds after events were lost.
 OVERFLOW = "(the watcher's event queue overflowed)"
@@ -49,6 +55,7 @@ _IGNORED_NAMES = (
     "sed??????", "*.pyc", "*.pyo", ".*.staging-*", ".*.old-*", ".sitec-probe-*",
 )  # fmt: skip
 _EVENTS: list[type[FileSystemEvent]] = [
+    FileClosedEvent,  # closed after writing: never a read
     FileModifiedEvent,
     FileCreatedEvent,
     FileDeletedEvent,
@@ -69,14 +76,24 @@ def is_noise(relative: str) -> bool:
 
 
 class ProjectWatcher:
-    """See the module docstring. ``ignored`` are folders whose changes never matter."""
+    """See the module docstring. ``ignored`` are folders whose changes never matter;
+    ``quiet`` is how long saves settle, ``complete`` how long after a complete one."""
 
-    def __init__(self, root: Path, ignored: t.Iterable[Path], *, quiet: float = 0.05) -> None:
+    def __init__(
+        self,
+        root: Path,
+        ignored: t.Iterable[Path],
+        *,
+        quiet: float = 0.05,
+        complete: float = 0.01,
+    ) -> None:
         self.root = root.resolve()
         self.ignored = tuple(os.path.join(os.path.realpath(p), "") for p in ignored)
         self.quiet = quiet
+        self.complete = min(complete, quiet)
         self._changed: dict[str, None] = {}
-        self._last_event = 0.0
+        #: When the batch may be taken if nothing else comes.
+        self._settled = 0.0
         self._condition = threading.Condition()
         self._stopped = False
         self._observer = Observer()
@@ -115,7 +132,7 @@ class ProjectWatcher:
             first = time.monotonic()
             while not self._stopped:
                 now = time.monotonic()
-                settle = self._last_event + self.quiet - now
+                settle = self._settled - now
                 if settle <= 0 or now - first >= max_wait:
                     break
                 self._condition.wait(settle)
@@ -133,10 +150,10 @@ class ProjectWatcher:
         self._watch_top_folders()
         self._note(OVERFLOW)
 
-    def _note(self, path: str) -> None:
+    def _note(self, path: str, *, complete: bool = False) -> None:
         with self._condition:
             self._changed[path] = None
-            self._last_event = time.monotonic()
+            self._settled = time.monotonic() + (self.complete if complete else self.quiet)
             self._condition.notify_all()
 
     def _matters(self, path: str) -> bool:
@@ -174,11 +191,12 @@ class _Handler(FileSystemEventHandler):
         paths = [os.fsdecode(event.src_path)]
         if event.event_type == "moved":
             paths.append(os.fsdecode(event.dest_path))
+        complete = event.event_type in _COMPLETE
         for path in paths:
             if event.is_directory and os.path.dirname(path) == str(watcher.root):
                 watcher._watch_top_folder(path)
             if watcher._matters(path):
-                watcher._note(path)
+                watcher._note(path, complete=complete)
 
 
 class _OverflowLog(logging.Handler):

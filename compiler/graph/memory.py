@@ -539,14 +539,21 @@ class LoadedApp:
     when that copy went stale (its code, pyproject.toml or a file read while it was
     created changed): the dev server keeps an app between rebuilds until then.
 
+    A file modified just before the app is loaded cannot be told by its date from one
+    modified while the app read it (:func:`.stamps.during_build`), which would make the
+    copy stale at once. ``saved`` are files known to have just been saved (those that
+    made the last copy stale): they are stamped before the load too, and one that is
+    the same after it was read as it is.
+
     Raises :class:`~sitec.compiler.load.AppLoadError` when the app does not load.
     """
 
-    def __init__(self, settings: BuildSettings) -> None:
+    def __init__(self, settings: BuildSettings, *, saved: t.Iterable[str] = ()) -> None:
         from ..load import load_app
 
         self.settings = settings
         self.creation = InputRecorder(settings.project_root, ignored_folders(settings))
+        before = {path: stamps.take(path) for path in saved}
         started = time.time_ns()
         with self.creation.recording():
             self.app = load_app(settings)
@@ -561,7 +568,7 @@ class LoadedApp:
             *settings_files(settings),
         ]
         self._stamps = {
-            path: stamps.during_build(stamps.take(path), started) for path in dict.fromkeys(paths)
+            path: _after_load(path, before.get(path), started) for path in dict.fromkeys(paths)
         }
 
         self._code_index: CodeIndex | None = None
@@ -579,6 +586,16 @@ class LoadedApp:
         if index is None or index.sources != sources:
             index = self._code_index = CodeIndex(root, sources)
         return index
+
+
+def _after_load(path: str, before: Stamp | None, started_ns: int) -> Stamp:
+    """The stamp of an input of the app's creation, taken after it: marked dirty when
+    it may have changed while the app read it, unless stamped before the load began and
+    the same now (then what was read is what it holds)."""
+    stamp = stamps.take(path)
+    if before is not None and stamps.same_content(before, stamp):
+        return stamp
+    return stamps.during_build(stamp, started_ns)
 
 
 def ignored_folders(settings: BuildSettings) -> tuple[Path, Path]:

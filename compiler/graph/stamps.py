@@ -102,6 +102,18 @@ def check(path: str | os.PathLike[str], old: Stamp) -> Stamp | None:
     return new
 
 
+def same_content(old: Stamp, new: Stamp) -> bool:
+    """Whether two stamps of a path, taken one after the other, saw the same file: the
+    same kind, size, modification time and content (a write in between changes the
+    modification time, or the content within one tick of the clock)."""
+    return (old.kind, old.size, old.mtime_ns, old.digest) == (
+        new.kind,
+        new.size,
+        new.mtime_ns,
+        new.digest,
+    )
+
+
 def during_build(stamp: Stamp, started_ns: int) -> Stamp:
     """``stamp``, taken after a build, marked dirty if the path may have changed during it."""
     if stamp.kind != MISSING and stamp.mtime_ns >= started_ns - DURING_BUILD_NS:

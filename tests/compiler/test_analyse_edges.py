@@ -14,6 +14,7 @@ from test_build_support import line_of
 
 from sitec.compiler.analyse import AppAnalysis
 from sitec.compiler.analyse import analyse_app
+from sitec.compiler.analyse.pysource import ProjectFiles
 
 APPS = Path(__file__).resolve().parents[1] / "apps"
 APP = APPS / "analyse_edges"
@@ -125,3 +126,22 @@ def test_cycles_of_possible_calls_end_and_lose_no_read() -> None:
         )
     (constant,) = analysis.route_for("constant")
     assert constant.decision == "static"
+
+
+def test_project_files_are_told_by_their_real_paths(tmp_path: Path) -> None:
+    """A module reached through a link is the project's when the file it links to is,
+    whatever folder the link is in, and not when it links out of the project."""
+    root, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    (root / "pkg").mkdir(parents=True)
+    elsewhere.mkdir()
+    (root / "pkg" / "views.py").write_text("")
+    (elsewhere / "real.py").write_text("")
+    (elsewhere / "linked.py").symlink_to(root / "pkg" / "views.py")
+    (root / "pkg" / "outside.py").symlink_to(elsewhere / "real.py")
+    (tmp_path / "via").symlink_to(root)
+    files = ProjectFiles(root)
+    assert files.contains(str(root / "pkg" / "views.py"))
+    assert files.contains(str(elsewhere / "linked.py"))
+    assert files.contains(str(tmp_path / "via" / "pkg" / "views.py"))
+    assert not files.contains(str(root / "pkg" / "outside.py"))
+    assert not files.contains(str(elsewhere / "real.py"))

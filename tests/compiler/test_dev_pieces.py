@@ -1,11 +1,13 @@
 """The dev server's pieces on their own: the live-reload channel and script injection,
-error reports, and the watcher on a real folder."""
+error reports, the watcher on a real folder, and the app a session keeps."""
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
+import typing as t
 from pathlib import Path
 
 from werkzeug.test import Client
@@ -17,6 +19,8 @@ from sitec.compiler.dev.livereload import ReloadChannel
 from sitec.compiler.dev.watch import OVERFLOW
 from sitec.compiler.dev.watch import ProjectWatcher
 from sitec.compiler.dev.watch import is_noise
+from sitec.compiler.graph.memory import LoadedApp
+from sitec.compiler.project import load_settings
 
 
 def _site(body: bytes, mimetype: str, status: int = 200) -> LiveReload:
@@ -118,7 +122,7 @@ def test_noise_is_not_a_change() -> None:
 def test_the_watcher_settles_saves_into_one_batch(tmp_path: Path) -> None:
     (tmp_path / "content").mkdir()
     (tmp_path / "_site").mkdir()
-    watcher = ProjectWatcher(tmp_path, [tmp_path / "_site"], quiet=0.2)
+    watcher = ProjectWatcher(tmp_path, [tmp_path / "_site"], quiet=0.2, complete=0.2)
     watcher.start()
     try:
         for number in range(5):
@@ -141,6 +145,27 @@ def test_the_watcher_settles_saves_into_one_batch(tmp_path: Path) -> None:
     assert watcher.next_batch() is None
 
 
+def test_a_complete_save_settles_sooner(tmp_path: Path) -> None:
+    """A file still open for writing may get more bytes: its batch waits the quiet
+    period. Once it is closed the save is complete, and the batch comes at once."""
+    watcher = ProjectWatcher(tmp_path, [], quiet=1.0, complete=0.01)
+    watcher.start()
+    post = tmp_path / "post.md"
+    try:
+        with post.open("w") as f:
+            f.write("first half")
+            f.flush()
+            opened = time.monotonic()
+            time.sleep(0.2)
+            f.write(", second half")
+        batch = watcher.next_batch()
+        waited = time.monotonic() - opened
+    finally:
+        watcher.stop()
+    assert batch == [str(post)]
+    assert 0.2 <= waited < 1.0
+
+
 def test_an_overflowed_event_queue_still_makes_a_batch(tmp_path: Path) -> None:
     """watchdog says so only in its log (then drops the events it lost): that is a
     batch of its own, so the rebuild compares every input with the disk."""
@@ -153,3 +178,37 @@ def test_an_overflowed_event_queue_still_makes_a_batch(tmp_path: Path) -> None:
         assert watcher.next_batch() == [OVERFLOW]
     finally:
         watcher.stop()
+
+
+def test_an_app_loaded_just_after_a_save_it_knows_of_is_not_stale(
+    tmp_path: Path, build_project: t.Callable[..., Path]
+) -> None:
+    """A file saved just before the app is created again cannot be told by its date from
+    one saved while the app read it, so such a copy counts as stale at once. A session
+    started for that save stamps the file before the load too: the same after it, it
+    was read as it is; changed while the app was created, the copy is stale."""
+    (tmp_path / "pyproject.toml").write_text('[tool.sitec]\napp = "settling:create_app()"\n')
+    (tmp_path / "settling.py").write_text(
+        "from pathlib import Path\n"
+        "from flask import Flask\n"
+        "def create_app():\n"
+        "    app = Flask(__name__)\n"
+        "    post = Path(__file__).parent / 'post.txt'\n"
+        "    app.config['POST'] = post.read_text()\n"
+        "    if app.config['POST'] == 'saved while read':\n"
+        "        post.write_text('saved after it was read')\n"
+        "    return app\n"
+    )
+    an_hour_ago = time.time() - 3600
+    for path in tmp_path.iterdir():
+        os.utime(path, (an_hour_ago, an_hour_ago))  # only the post is saved just now
+    post = tmp_path / "post.txt"
+    saved = [os.path.realpath(post)]
+    settings = load_settings(tmp_path)
+    post.write_text("saved")
+    loaded = LoadedApp(settings, saved=saved)
+    assert loaded.app.config["POST"] == "saved"
+    assert loaded.changed() == []
+
+    post.write_text("saved while read")
+    assert LoadedApp(settings, saved=saved).changed() == saved

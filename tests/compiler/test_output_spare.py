@@ -87,3 +87,20 @@ def test_a_build_without_a_last_tree_does_not_stage_in_the_spare(tmp_path: Path)
     assert tree(out / "public") == {"b.html": b"b"}
     assert tree(spare / "public") == {"a.html": b"a2"}
     assert not list(tmp_path.glob(".site.staging-*"))
+
+
+def test_a_page_written_again_goes_over_the_spare_file_no_other_tree_shares(
+    tmp_path: Path,
+) -> None:
+    out, spare = tmp_path / "site", tmp_path / "spare"
+    build(out, spare, {"a.html": b"one", "b.html": b"same"})
+    build(out, spare, {"a.html": b"two", "b.html": b"same"})
+    # The spare is the first tree: its a.html is its own, its b.html the committed one.
+    with (spare / "public" / "a.html").open("rb") as own:
+        build(out, spare, {"a.html": b"three, longer than before", "b.html": b"changed"})
+        assert own.read() == b"three, longer than before"  # written over, not created anew
+    assert tree(out / "public") == {"a.html": b"three, longer than before", "b.html": b"changed"}
+    assert tree(spare / "public") == {"a.html": b"two", "b.html": b"same"}  # never written through
+
+    build(out, spare, {"a.html": b"4", "b.html": b"changed"})
+    assert tree(out / "public") == {"a.html": b"4", "b.html": b"changed"}  # cut to its new size
