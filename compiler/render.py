@@ -294,12 +294,13 @@ class RenderPool:
     on exit. URLs go to the workers in chunks and each chunk's pages come back
     in one message, which keeps the traffic through this process small.
 
-    Beside the ``jobs`` workers, a *lane* worker renders one URL at a time: the
-    ones found on its own pages first, else the URL queued last. A crawl that
-    finds page N+1 of a pagination only on page N would otherwise wait for
-    every URL queued before each step, and end with that chain alone, one
-    worker busy (the last 0.4 s of a 10,000-post blog's build). The lane is
-    idle but for those steps, mostly.
+    Beside the ``jobs`` workers, a *lane* worker renders chains, one URL at a
+    time: a URL that is one of at most two new ones found on a page goes to
+    the lane. A crawl that finds page N+1 of a pagination only on page N would
+    otherwise wait for every URL queued before each step, and end with that
+    chain alone, one worker busy (the last 0.4 s of a 10,000-post blog's
+    build). The lane is idle but for those steps; the workers take what it
+    has not reached once the queue is empty.
 
     A worker that dies (a view calling ``os._exit``, a crash in C code) does
     not hang the build: a new worker takes its place, the URLs it held are
@@ -430,18 +431,16 @@ class RenderPool:
                 for handle in wait(list(busy)):
                     worker = busy[handle]
                     pages, died = worker.receive()
-                    if worker.lane:
-                        # The lane's next URL may be on these pages: the caller
-                        # queues their links before the next page is taken.
-                        for page in pages:
-                            queued = len(urls)
-                            yield page
-                            queue.keep_for_lane(len(urls) - queued)
-                    if not died:
+                    if not died and not worker.lane:
                         # Before the caller takes its time over these pages.
                         self._feed(worker, queue)
-                    if not worker.lane:
-                        yield from pages
+                    for page in pages:
+                        # The caller queues the page's links before it takes the next.
+                        queued = len(urls)
+                        yield page
+                        queue.keep_for_lane(len(urls) - queued)
+                    if not died and worker.lane:
+                        self._feed(worker, queue)  # with what its pages found
                     if died:
                         crashed = self._replace(worker, queue)
                         if crashed is not None:
@@ -460,9 +459,9 @@ class RenderPool:
     def _feed(self, worker: _Worker, queue: _UrlQueue) -> None:
         """Keep ``in_flight`` chunks with ``worker``, so it does not wait for this
         process to hand out work; but a suspect of a crash goes alone to an idle one.
-        The lane worker takes the URL queued last, one at a time."""
+        The lane worker takes the URLs of chains, one at a time."""
         if worker.lane:
-            url = None if worker.chunks else queue.newest()
+            url = None if worker.chunks else queue.next_in_lane()
             if url is not None:
                 worker.give([url])
             return
@@ -513,7 +512,7 @@ class _UrlQueue:
         #: URLs a dead worker held; each is rendered alone to find the culprit.
         self._suspects: collections.deque[str] = collections.deque()
         self._suspected: set[str] = set()
-        #: URLs found on the lane worker's pages, which it renders next.
+        #: URLs that go on a chain, for the lane worker (see :meth:`keep_for_lane`).
         self._lane: collections.deque[str] = collections.deque()
 
     @property
@@ -542,26 +541,23 @@ class _UrlQueue:
             chars += len(url)
         return chunk
 
-    def newest(self) -> str | None:
-        """The lane worker's next URL: one found on its pages, else the URL queued
-        last; none while suspects are queued."""
-        if self._suspects:
+    def next_in_lane(self) -> str | None:
+        """The lane worker's next URL; none while suspects are queued."""
+        if self._suspects or not self._lane:
             return None
-        if self._lane:
-            return self._lane.popleft()
-        return self._source.pop() if self._source else None
+        return self._lane.popleft()
 
     def keep_for_lane(self, found: int) -> None:
-        """Take the last ``found`` URLs of the queue, found on a page of the lane worker,
-        for the lane to render next: a chain of pages (``next`` links of a pagination)
-        goes on at once instead of behind every URL queued before. A page that found
-        more than a few starts no chain; its URLs stay in the queue."""
+        """Take the last ``found`` URLs of the queue, just found on one page, for the
+        lane worker when they are one or two: the next step of a chain (the ``next``
+        link of a pagination), which goes on at once instead of behind every URL
+        queued before. A page that found more is no chain; its URLs stay queued."""
         if 0 < found <= min(_LANE_FOLLOWS, len(self._source)):
             taken = [self._source.pop() for _ in range(found)]
             self._lane.extend(reversed(taken))
 
 
-#: The most new URLs a lane page may find for the lane to follow them.
+#: The most new URLs found on one page that go to the lane worker.
 _LANE_FOLLOWS = 2
 
 

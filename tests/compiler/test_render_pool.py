@@ -40,13 +40,18 @@ def test_two_workers_give_the_same_pages_as_one(app) -> None:
     assert again == {url: alone[url] for url in URLS[:5]}
 
 
-@pytest.mark.parametrize("last", [False, True], ids=["queued-early", "queued-last"])
-def test_a_crashing_worker_is_reported_not_hung(app, last: bool) -> None:
-    # The URL queued last goes to the lane worker first.
-    others = [f"/url-only/after-{i}/" for i in range(30)]
-    urls = ["/", *others, "/crash/"] if last else ["/", "/crash/", *others]
+@pytest.mark.parametrize("found", [False, True], ids=["queued", "found-on-a-page"])
+def test_a_crashing_worker_is_reported_not_hung(app, found: bool) -> None:
+    # A URL found alone on a page (as the crawl finds links) goes to the lane worker.
+    urls = ["/"] + [f"/url-only/after-{i}/" for i in range(30)]
+    queue = collections.deque(urls if found else ["/", "/crash/", *urls[1:]])
     with RenderPool(app, jobs=2, project_root=APP) as pool:
-        pages = {p.url: p for p in pool.render(urls)}
+        pages = {}
+        for page in pool.render(queue):
+            pages[page.url] = page
+            if found and page.url == "/":
+                queue.append("/crash/")
+        urls.append("/crash/")
         assert set(pages) == set(urls)
         crashed = pages["/crash/"]
         assert crashed.status == 500
