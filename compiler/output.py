@@ -345,8 +345,7 @@ class StagedOutput:
         else:
             try:
                 if not self._overwrite(file, url, data):
-                    with self._create(file, url) as f:
-                        f.write(data)
+                    _write_all(self._create(file, url), data)
             except OSError as e:
                 raise OutputError(self.out, f"cannot write {file}: {e.strerror}") from None
         return WrittenFile(
@@ -554,7 +553,7 @@ class StagedOutput:
         digest = hashlib.sha256()
         size = 0
         try:
-            with source.open("rb") as src, self._create(file, url) as dest:
+            with source.open("rb") as src, open(self._create(file, url), "wb") as dest:
                 while chunk := src.read(1 << 20):
                     digest.update(chunk)
                     dest.write(chunk)
@@ -613,8 +612,9 @@ class StagedOutput:
         self._hold(self._files, file, url)
         return True
 
-    def _create(self, file: str, url: str) -> t.BinaryIO:
-        """Claim ``file`` for ``url``, make its folders, and open it for writing."""
+    def _create(self, file: str, url: str) -> int:
+        """Claim ``file`` for ``url``, make its folders, and open it for writing: the
+        file descriptor."""
         path = self._claim(file, url)
         try:
             if self._recycled:
@@ -625,7 +625,7 @@ class StagedOutput:
         except OSError as e:
             raise OutputError(self.out, f"cannot write {file}: {e.strerror}") from None
         self._hold(self._files, file, url)
-        return open(fd, "wb")
+        return fd
 
     def _claim(self, file: str, url: str) -> str:
         """Check that ``file`` can be ``url``'s, make its folders; its path in the tree."""
@@ -693,6 +693,17 @@ class StagedOutput:
         parent = key.rpartition("/")[0]
         self._held[parent] -= 1
         return parent
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write ``data`` to the new file ``fd`` and close it: a page is one ``write``, with
+    no file object around it (ten thousand pages)."""
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
 
 
 def _same_file(path: str, other: Path) -> bool:

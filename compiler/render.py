@@ -294,6 +294,14 @@ class RenderPool:
     on exit. URLs go to the workers in chunks and each chunk's pages come back
     in one message, which keeps the traffic through this process small.
 
+    Beside the ``jobs`` workers, a *lane* worker renders chains, one URL at a
+    time: a URL that is one of at most two new ones found on a page goes to
+    the lane. A crawl that finds page N+1 of a pagination only on page N would
+    otherwise wait for every URL queued before each step, and end with that
+    chain alone, one worker busy (the last 0.4 s of a 10,000-post blog's
+    build). The lane is idle but for those steps; the workers take what it
+    has not reached once the queue is empty.
+
     A worker that dies (a view calling ``os._exit``, a crash in C code) does
     not hang the build: a new worker takes its place, the URLs it held are
     rendered again one at a time, and the one that kills a worker again comes
@@ -335,6 +343,7 @@ class RenderPool:
             # collector from walking (and so copying) those pages.
             with frozen():
                 self._workers = [self._start_worker() for _ in range(self.jobs)]
+                self._workers.append(self._start_worker(lane=True))
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -393,7 +402,7 @@ class RenderPool:
 
     # -- workers ------------------------------------------------------------------
 
-    def _start_worker(self) -> _Worker:
+    def _start_worker(self, *, lane: bool = False) -> _Worker:
         parent_end, child_end = self._context.Pipe()
         # The child must not keep the pipes of the others (or its own parent
         # end) open, or their ends would never see EOF.
@@ -406,7 +415,7 @@ class RenderPool:
         )
         process.start()
         child_end.close()
-        return _Worker(process, parent_end)
+        return _Worker(process, parent_end, lane=lane)
 
     def _render_in_workers(self, urls: collections.deque[str]) -> t.Iterator[RenderedPage]:
         queue = _UrlQueue(urls, self.jobs, self.max_chunk, self.max_chunk_chars)
@@ -422,10 +431,16 @@ class RenderPool:
                 for handle in wait(list(busy)):
                     worker = busy[handle]
                     pages, died = worker.receive()
-                    if not died:
+                    if not died and not worker.lane:
                         # Before the caller takes its time over these pages.
                         self._feed(worker, queue)
-                    yield from pages
+                    for page in pages:
+                        # The caller queues the page's links before it takes the next.
+                        queued = len(urls)
+                        yield page
+                        queue.keep_for_lane(len(urls) - queued)
+                    if not died and worker.lane:
+                        self._feed(worker, queue)  # with what its pages found
                     if died:
                         crashed = self._replace(worker, queue)
                         if crashed is not None:
@@ -443,7 +458,13 @@ class RenderPool:
 
     def _feed(self, worker: _Worker, queue: _UrlQueue) -> None:
         """Keep ``in_flight`` chunks with ``worker``, so it does not wait for this
-        process to hand out work; but a suspect of a crash goes alone to an idle one."""
+        process to hand out work; but a suspect of a crash goes alone to an idle one.
+        The lane worker takes the URLs of chains, one at a time."""
+        if worker.lane:
+            url = None if worker.chunks else queue.next_in_lane()
+            if url is not None:
+                worker.give([url])
+            return
         while len(worker.chunks) < self.in_flight:
             if queue.has_suspects and worker.chunks:
                 return
@@ -458,7 +479,7 @@ class RenderPool:
         """Start a worker in place of a dead one and deal with the URLs it held."""
         worker.process.join(1)
         worker.conn.close()
-        self._workers[self._workers.index(worker)] = self._start_worker()
+        self._workers[self._workers.index(worker)] = self._start_worker(lane=worker.lane)
         held = [url for chunk in worker.chunks for url in chunk]
         worker.chunks.clear()
         if len(held) == 1 and queue.is_suspect(held):
@@ -491,6 +512,8 @@ class _UrlQueue:
         #: URLs a dead worker held; each is rendered alone to find the culprit.
         self._suspects: collections.deque[str] = collections.deque()
         self._suspected: set[str] = set()
+        #: URLs that go on a chain, for the lane worker (see :meth:`keep_for_lane`).
+        self._lane: collections.deque[str] = collections.deque()
 
     @property
     def has_suspects(self) -> bool:
@@ -506,6 +529,8 @@ class _UrlQueue:
     def next_chunk(self) -> list[str]:
         if self._suspects:
             return [self._suspects.popleft()]
+        if not self._source and self._lane:
+            return [self._lane.popleft()]
         # Small enough that every worker gets several chunks of what is queued now.
         size = max(1, min(self._max_chunk, len(self._source) // (self._jobs * 8)))
         chunk: list[str] = []
@@ -516,13 +541,34 @@ class _UrlQueue:
             chars += len(url)
         return chunk
 
+    def next_in_lane(self) -> str | None:
+        """The lane worker's next URL; none while suspects are queued."""
+        if self._suspects or not self._lane:
+            return None
+        return self._lane.popleft()
+
+    def keep_for_lane(self, found: int) -> None:
+        """Take the last ``found`` URLs of the queue, just found on one page, for the
+        lane worker when they are one or two: the next step of a chain (the ``next``
+        link of a pagination), which goes on at once instead of behind every URL
+        queued before. A page that found more is no chain; its URLs stay queued."""
+        if 0 < found <= min(_LANE_FOLLOWS, len(self._source)):
+            taken = [self._source.pop() for _ in range(found)]
+            self._lane.extend(reversed(taken))
+
+
+#: The most new URLs found on one page that go to the lane worker.
+_LANE_FOLLOWS = 2
+
 
 class _Worker:
     """A worker process, its pipe, and the chunks it holds, in order."""
 
-    def __init__(self, process: BaseProcess, conn: Connection) -> None:
+    def __init__(self, process: BaseProcess, conn: Connection, *, lane: bool = False) -> None:
         self.process = process
         self.conn = conn
+        #: The lane worker: see :class:`RenderPool`.
+        self.lane = lane
         self.chunks: collections.deque[list[str]] = collections.deque()
         self.dead = False
 

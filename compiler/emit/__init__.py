@@ -25,8 +25,10 @@ from ..manifest import dumps
 from ..model import Problem
 from ..project import TARGETS
 from ..project import BuildSettings
+from .caddy import CaddyAnswers
 from .caddy import caddy_problems
 from .caddy import render_caddy
+from .caddy import sort_answers
 from .netlify import netlify_problems
 from .netlify import render_netlify
 from .nginx import render_nginx
@@ -57,6 +59,8 @@ def emit_bundle(
     deploy = settings.deploy
     public_root = deploy.public_root or (settings.output / "public").as_posix()
     problems = [Problem("host-config", message) for message in plan.problems()]
+    # Which files Caddy can serve: its problems and its config both need it.
+    answers = sort_answers(plan) if "caddy" in (deploy.targets or TARGETS) else None
     files: dict[str, str] = {
         "server/wsgi.py": render_wsgi(
             out=settings.output,
@@ -69,13 +73,13 @@ def emit_bundle(
     }
     targets: dict[str, t.Callable[[], dict[str, str]]] = {
         "nginx": lambda: {"deploy/nginx.conf": render_nginx(plan, deploy, public_root, max_body)},
-        "caddy": lambda: {"deploy/Caddyfile": render_caddy(plan, deploy, public_root)},
+        "caddy": lambda: {"deploy/Caddyfile": render_caddy(plan, deploy, public_root, answers)},
         "netlify": lambda: {
             f"deploy/netlify/{name}": text for name, text in render_netlify(plan, deploy).items()
         },
     }
     for target in deploy.targets or TARGETS:
-        messages = _target_problems(target, plan, settings)
+        messages = _target_problems(target, plan, settings, answers)
         if target == "netlify" and messages and deploy.targets is None:
             continue  # not asked for by name, and it cannot be written: leave it out
         problems.extend(Problem("host-config", message) for message in messages)
@@ -92,9 +96,11 @@ def emit_bundle(
     return problems
 
 
-def _target_problems(target: str, plan: DeployPlan, settings: BuildSettings) -> list[str]:
-    if target == "caddy":
-        return caddy_problems(plan)
+def _target_problems(
+    target: str, plan: DeployPlan, settings: BuildSettings, answers: CaddyAnswers | None
+) -> list[str]:
+    if target == "caddy" and answers is not None:
+        return caddy_problems(answers)
     if target == "netlify":
         return netlify_problems(plan, settings.deploy)
     return []

@@ -98,8 +98,14 @@ def listen_parts(listen: str) -> tuple[str, str]:
     return host, port
 
 
-def render_caddy(plan: DeployPlan, settings: DeploySettings, public_root: str) -> str:
-    answers = sort_answers(plan)
+def render_caddy(
+    plan: DeployPlan,
+    settings: DeploySettings,
+    public_root: str,
+    answers: CaddyAnswers | None = None,
+) -> str:
+    """The Caddyfile; ``answers`` is :func:`sort_answers` of ``plan``, when known."""
+    answers = sort_answers(plan) if answers is None else answers
     host, port = listen_parts(settings.listen)
     return render_template(
         "Caddyfile.j2",
@@ -115,8 +121,8 @@ def render_caddy(plan: DeployPlan, settings: DeploySettings, public_root: str) -
     )
 
 
-def caddy_problems(plan: DeployPlan) -> list[str]:
+def caddy_problems(answers: CaddyAnswers) -> list[str]:
     return [
         f"Caddyfile: {path} is left to the WSGI server, which answers it as the runtime does: {why}"
-        for path, why in sort_answers(plan).left_to_app
+        for path, why in answers.left_to_app
     ]

@@ -69,7 +69,7 @@ class InputRecorder:
         parts = full[len(self.root) :].split(os.sep)
         if "__pycache__" in parts or "site-packages" in parts:
             return None
-        return os.path.realpath(full) if os.path.islink(full) else full
+        return full
 
     def _realpath(self, path: str) -> str:
         """``os.path.realpath(path)``, resolving each folder once: an app that loads ten
@@ -78,7 +78,8 @@ class InputRecorder:
         folder, name = os.path.split(path)
         if name in ("", ".", ".."):
             return os.path.realpath(path)
-        folder = os.path.join(os.getcwd(), folder)  # as realpath does for a relative path
+        if not os.path.isabs(folder):
+            folder = os.path.join(os.getcwd(), folder)  # as realpath does
         real = self._real_folders.get(folder)
         if real is None:
             real = self._real_folders[folder] = os.path.realpath(folder)

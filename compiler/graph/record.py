@@ -225,19 +225,6 @@ class BuildRecord:
         shape_list: list[list[t.Any]] = []
         pages = {}
         for url, page in self.pages.items():
-            shape = [
-                page.endpoint,
-                page.status,
-                page.headers,
-                page.reads,
-                page.g_feeding_reads,
-                page.templates,
-                page.files,
-                page.folders,
-                page.error,
-                page.inputs,
-                page.code,
-            ]
             key = (
                 page.endpoint,
                 page.status,
@@ -254,10 +241,24 @@ class BuildRecord:
             number = shapes.get(key)
             if number is None:
                 number = shapes[key] = len(shape_list)
-                shape_list.append(shape)
+                shape_list.append(
+                    [
+                        page.endpoint,
+                        page.status,
+                        page.headers,
+                        page.reads,
+                        page.g_feeding_reads,
+                        page.templates,
+                        page.files,
+                        page.folders,
+                        page.error,
+                        page.inputs,
+                        page.code,
+                    ]
+                )
             pages[url] = [
                 number,
-                [urls.id(link) for link in page.links],
+                urls.ids(page.links),
                 page.file,
                 page.sha256,
                 page.size,
@@ -268,8 +269,8 @@ class BuildRecord:
             "config": self.config,
             "manifest": self.manifest,
             "stamps": [[paths.id(path), stamp.to_json()] for path, stamp in self.stamps.items()],
-            "groups": {name: [paths.id(p) for p in group] for name, group in self.groups.items()},
-            "input_sets": [[paths.id(p) for p in group] for group in self.input_sets],
+            "groups": {name: paths.ids(group) for name, group in self.groups.items()},
+            "input_sets": [paths.ids(group) for group in self.input_sets],
             "shapes": shape_list,
             "pages": pages,
             "outputs": self.outputs,
@@ -362,15 +363,18 @@ class _Table:
     """Strings numbered in first-seen order."""
 
     def __init__(self) -> None:
-        self.items: list[str] = []
         self._ids: dict[str, int] = {}
 
+    @property
+    def items(self) -> list[str]:
+        return list(self._ids)  # a dict keeps the order its keys were added in
+
     def id(self, item: str) -> int:
-        known = self._ids.get(item)
-        if known is None:
-            known = self._ids[item] = len(self.items)
-            self.items.append(item)
-        return known
+        return self._ids.setdefault(item, len(self._ids))
+
+    def ids(self, items: t.Iterable[str]) -> list[int]:
+        ids = self._ids
+        return [ids.setdefault(item, len(ids)) for item in items]
 
 
 def manifest_digest(output: Path) -> str | None:

@@ -57,13 +57,34 @@ class Stamp:
 
 
 def take(path: str | os.PathLike[str], *, now_ns: int | None = None) -> Stamp:
-    """The stamp of ``path`` now (a symlink is followed)."""
+    """The stamp of ``path`` now (a symlink is followed).
+
+    A file is opened once and its stamp taken from the open file (``fstat``, then its
+    bytes): a build stamps every file the app read, ten thousand posts for a blog.
+    """
     now_ns = time.time_ns() if now_ns is None else now_ns
     try:
-        info = os.stat(path)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except OSError:
+        # Missing, unreadable, or a folder where folders cannot be opened (Windows).
+        try:
+            info = os.stat(path)
+        except OSError:
+            return Stamp(MISSING)
+        return _with_digest(path, info, now_ns)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            return _with_digest(path, info, now_ns)
+        digest = hashlib.blake2b(digest_size=16)
+        while chunk := os.read(fd, 1 << 20):
+            digest.update(chunk)
     except OSError:
         return Stamp(MISSING)
-    return _with_digest(path, info, now_ns)
+    finally:
+        os.close(fd)
+    racy = now_ns - info.st_mtime_ns < RACY_NS
+    return Stamp(FILE, info.st_size, info.st_mtime_ns, digest.hexdigest(), racy)
 
 
 def _with_digest(path: str | os.PathLike[str], info: os.stat_result, now_ns: int) -> Stamp:

@@ -245,3 +245,15 @@ def test_is_sitec_manifest(tmp_path: Path) -> None:
     assert not is_sitec_manifest(path)
     path.write_text('{"version": 2, "routes": []}')  # a newer sitec's: still ours to replace
     assert is_sitec_manifest(path)
+
+
+def test_each_url_and_reason_is_one_line() -> None:
+    text = dumps(manifest()).decode()
+    lines = text.splitlines()
+    for route in manifest()["routes"]:
+        for item in (*route["urls"], *route["reasons"]):
+            assert json.dumps(item, sort_keys=True, ensure_ascii=False) in [
+                line.strip().rstrip(",") for line in lines
+            ]
+    assert '"methods": ["GET", "HEAD", "OPTIONS"]' in text
+    assert lines[0] == "{" and lines[1].startswith('  "')  # indented down to those lines

@@ -293,7 +293,7 @@ def test_write_json_stays_beside_public(out: Path) -> None:
             staged.write_json("public/manifest.json", {})
         staged.write_json("manifest.json", {"b": 1, "a": [1, "é"]})
         assert (staged.staging / "manifest.json").read_bytes() == (
-            '{\n  "a": [\n    1,\n    "é"\n  ],\n  "b": 1\n}\n'.encode()
+            '{"a": [1, "é"], "b": 1}\n'.encode()
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 from pathlib import Path
 
 import pytest
@@ -39,10 +40,18 @@ def test_two_workers_give_the_same_pages_as_one(app) -> None:
     assert again == {url: alone[url] for url in URLS[:5]}
 
 
-def test_a_crashing_worker_is_reported_not_hung(app) -> None:
-    urls = ["/", "/crash/"] + [f"/url-only/after-{i}/" for i in range(30)]
+@pytest.mark.parametrize("found", [False, True], ids=["queued", "found-on-a-page"])
+def test_a_crashing_worker_is_reported_not_hung(app, found: bool) -> None:
+    # A URL found alone on a page (as the crawl finds links) goes to the lane worker.
+    urls = ["/"] + [f"/url-only/after-{i}/" for i in range(30)]
+    queue = collections.deque(urls if found else ["/", "/crash/", *urls[1:]])
     with RenderPool(app, jobs=2, project_root=APP) as pool:
-        pages = {p.url: p for p in pool.render(urls)}
+        pages = {}
+        for page in pool.render(queue):
+            pages[page.url] = page
+            if found and page.url == "/":
+                queue.append("/crash/")
+        urls.append("/crash/")
         assert set(pages) == set(urls)
         crashed = pages["/crash/"]
         assert crashed.status == 500
@@ -59,3 +68,31 @@ def test_stopping_early_leaves_the_pool_usable(app) -> None:
         for _ in pool.render(URLS):
             break
         assert summary(pool.render(["/"]))["/"][0] == 200
+
+
+def crawl(pool: RenderPool, others: int, chain: int) -> list[str]:
+    """Render ``others`` pages queued at once and a chain of ``chain`` pages, each found
+    on the one before (a pagination's next links), as the build's crawl feeds the pool;
+    the URLs in the order their pages came back."""
+    queue = collections.deque(["/url-only/chain-0/"])
+    queue.extend(f"/url-only/o-{i}/" for i in range(others))
+    order = []
+    for page in pool.render(queue):
+        order.append(page.url)
+        number = page.url.removeprefix("/url-only/chain-").rstrip("/")
+        if number.isdigit() and int(number) + 1 < chain:
+            queue.append(f"/url-only/chain-{int(number) + 1}/")
+    return order
+
+
+def test_a_chain_of_links_goes_on_while_the_queue_is_long(app) -> None:
+    with RenderPool(app, jobs=2, project_root=APP) as pool:
+        order = crawl(pool, others=2000, chain=20)
+    chained = [f"/url-only/chain-{i}/" for i in range(20)]
+    assert sorted(order) == sorted(chained + [f"/url-only/o-{i}/" for i in range(2000)])
+    # Each next page is queued behind the pages queued before it; the lane worker
+    # follows the chain at once, long before those are done.
+    assert order.index(chained[-1]) < len(order) // 2
+    with RenderPool(app, jobs=1, project_root=APP) as pool:
+        alone = crawl(pool, others=50, chain=20)
+    assert alone[-1] == chained[-1]  # in one process, the chain comes last

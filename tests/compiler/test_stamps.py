@@ -84,3 +84,15 @@ def test_a_file_changed_during_the_build_is_dirty(tmp_path: Path) -> None:
     _age(path, 10)
     assert not stamps.during_build(stamps.take(path), started).dirty
     assert stamps.Stamp.from_json(stamp.to_json()) == stamp
+
+
+def test_a_file_is_digested_whole_past_the_first_chunk(tmp_path: Path) -> None:
+    one, two = tmp_path / "one.bin", tmp_path / "two.bin"
+    head = b"x" * (3 << 20)
+    one.write_bytes(head + b"a")
+    two.write_bytes(head + b"b")
+    stamp = stamps.take(one)
+    assert (stamp.kind, stamp.size) == (stamps.FILE, len(head) + 1)
+    assert stamp.digest != stamps.take(two).digest
+    two.write_bytes(head + b"a")
+    assert stamps.take(two).digest == stamp.digest
