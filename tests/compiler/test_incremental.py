@@ -22,6 +22,7 @@ import typing as t
 from pathlib import Path
 
 import pytest
+from edits import edit
 
 APPS = Path(__file__).resolve().parents[1] / "apps"
 
@@ -71,12 +72,6 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(APPS / "incremental_site", target, ignore=shutil.ignore_patterns("__pycache__"))
     assert "rendered every page: no earlier build" in sitec_build(target)
     return target
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} is not in {path}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def _template(root: Path) -> None:

@@ -25,6 +25,7 @@ import typing as t
 from pathlib import Path
 
 import pytest
+from edits import edit
 from servers import free_port
 from servers import running
 
@@ -88,12 +89,6 @@ def get(port: int, path: str) -> tuple[int, str]:
     """Status and body, without the live-reload script the dev server adds to HTML."""
     status, body = fetch(port, path)
     return status, body.split('<script id="sitec-live-reload"')[0]
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} is not in {path}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from edits import edit
 
 from .conftest import EXAMPLE_ROOT
 from .conftest import LEFT_BEHIND
@@ -117,12 +118,6 @@ def _wait_until(check: t.Callable[[], bool]) -> None:
         time.sleep(0.1)
 
 
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new), encoding="utf-8")
-
-
 def test_an_edited_template_shows_in_the_open_page(browser: t.Any, site: tuple[Path, str]) -> None:
     project, url = site
     page = browser.new_page()
@@ -132,7 +127,7 @@ def test_an_edited_template_shows_in_the_open_page(browser: t.Any, site: tuple[P
     page.evaluate("window.sitecTestMark = 'before the edit'")
     assert EDITED not in page.content()
 
-    _edit(project / "publication/templates/post.html", "<article class=\"post\">",
+    edit(project / "publication/templates/post.html", "<article class=\"post\">",
           f'<article class="post"><p class="edited">{EDITED}</p>')  # fmt: skip
     page.wait_for_selector("p.edited", timeout=WAIT_MS)
     assert EDITED in page.inner_text("p.edited")
@@ -168,7 +163,7 @@ def test_an_edit_to_another_page_does_not_reload_the_open_one(
     page.wait_for_load_state("load")
     page.evaluate("window.sitecTestMark = 'still here'")
 
-    _edit(project / "publication/templates/tags.html", "{% block content %}",
+    edit(project / "publication/templates/tags.html", "{% block content %}",
           "{% block content %}<p>Tags, edited.</p>")  # fmt: skip
     _wait_until(lambda: "Tags, edited." in _fetch(url + "/tags/"))
     page.wait_for_timeout(1500)  # time for an event to arrive, if one were sent
