@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import time
 import typing as t
@@ -26,6 +24,8 @@ from pathlib import Path
 
 import pytest
 from edits import edit
+from servers import free_port
+from servers import running
 
 from .conftest import EXAMPLE_ROOT
 from .conftest import LEFT_BEHIND
@@ -70,35 +70,18 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[tuple[Path, str
     """A copy of the example served by ``sitec serve --watch``: (its folder, its URL)."""
     project = tmp_path_factory.mktemp("live") / "example_site"
     shutil.copytree(EXAMPLE_ROOT, project, ignore=LEFT_BEHIND)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "PUBLICATION_"))}
-    log = (project.parent / "serve.log").open("wb")
     command = [sys.executable, "-c", "from sitec.compiler.cli import main; main()"]
-    process = subprocess.Popen(
+    with running(
         [*command, "serve", "--watch", "--port", str(port)],
+        port,
         cwd=project,
         env=env,
-        stdout=log,
-        stderr=log,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, (project.parent / "serve.log").read_text()
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "sitec serve did not start"
-                time.sleep(0.1)
+        log=project.parent / "serve.log",
+        deadline=60,
+    ):
         yield project, f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(20)
-        log.close()
 
 
 def _first_post(project: Path) -> str:
