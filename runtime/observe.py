@@ -241,19 +241,17 @@ class Observation:
     def _template_loaded(self, name: str) -> None:
         self._templates[name] = None
 
-    def _file_opened(self, path: t.Any, flags: t.Any) -> None:
-        if self._quiet or isinstance(path, int):
+    def _file_opened(self, path: t.Any) -> None:
+        if self._quiet:
             return
-        if isinstance(flags, int) and flags & _WRITE_FLAGS:
-            return  # what a page writes is not what it depends on
         relative = self._observer._places.project_file(path)
         if relative is not None:
             self._files[relative] = None
 
     def _folder_listed(self, path: t.Any) -> None:
-        if self._quiet or isinstance(path, int):
+        if self._quiet:
             return
-        relative = self._observer._places.project_folder("." if path is None else path)
+        relative = self._observer._places.project_folder(path)
         if relative is not None:
             self._folders[relative] = None
 
@@ -690,8 +688,14 @@ def _install_audit_hook() -> None:
 
 def file_audit_hook(active: ContextVar[t.Any]) -> t.Callable[[str, tuple[t.Any, ...]], None]:
     """An audit hook telling the listener set in ``active``, if any, of each file opened
-    and folder listed, through its ``_file_opened(path, flags)`` and
-    ``_folder_listed(path)`` (see :func:`file_access`); idle when nobody listens."""
+    for reading and folder listed, through its ``_file_opened(path)`` and
+    ``_folder_listed(path)``; idle when nobody listens.
+
+    Not told: opens for writing (what a program writes is not what it depends on), paths
+    that are file descriptors, and the import system's own listings of ``sys.path``
+    folders (how it finds modules), which are nobody's read. A listed ``None`` is the
+    current folder, ``"."``.
+    """
 
     def hook(event: str, args: tuple[t.Any, ...]) -> None:
         if event not in FILE_EVENTS:
@@ -699,38 +703,25 @@ def file_audit_hook(active: ContextVar[t.Any]) -> t.Callable[[str, tuple[t.Any, 
         listener = active.get()
         if listener is None:
             return
-        access = file_access(event, args)
-        if access is None:
+        path = args[0]
+        if isinstance(path, int):
             return
         try:
-            if access[0] == "open":
-                listener._file_opened(access[1], access[2])
-            else:
-                listener._folder_listed(access[1])
+            if event == "open":
+                flags = args[2] if len(args) > 2 else None
+                if not (isinstance(flags, int) and flags & _WRITE_FLAGS):
+                    listener._file_opened(path)
+            # Frames: this hook, then whoever called os.listdir / os.scandir.
+            elif not sys._getframe(1).f_code.co_filename.startswith("<frozen importlib"):
+                listener._folder_listed("." if path is None else path)
         except Exception:  # an audit hook must never break the open itself
             pass
 
     return hook
 
 
-#: The audit events :func:`file_access` reads.
+#: The audit events the hook of :func:`file_audit_hook` reads.
 FILE_EVENTS = frozenset({"open", "os.listdir", "os.scandir"})
-
-
-def file_access(event: str, args: tuple[t.Any, ...]) -> tuple[str, t.Any, t.Any] | None:
-    """What an audit event of :data:`FILE_EVENTS`, called from an audit hook, says the
-    program read: ``("open", path, flags)`` or ``("list", path, None)``.
-
-    ``None`` for the import system's own listings of ``sys.path`` folders (how it finds
-    modules), which are nobody's read. ``path`` can be a file descriptor, or ``None``
-    for the current folder.
-    """
-    if event == "open":
-        return "open", args[0], args[2] if len(args) > 2 else None
-    # Frames: this function, the hook, then whoever called os.listdir / os.scandir.
-    if sys._getframe(2).f_code.co_filename.startswith("<frozen importlib"):
-        return None
-    return "list", args[0], None
 
 
 class _Places:
@@ -970,25 +961,25 @@ class _Places:
 
     def project_folder(self, path: t.Any) -> str | None:
         """``path`` relative to the project root, for a folder inside it."""
-        full = os.path.realpath(os.fsdecode(path))
-        parts = full.split(os.sep)
-        if "__pycache__" in parts or "site-packages" in parts:
-            return None
-        return self._relative(full)
+        return self._in_project(os.fsdecode(path))
 
     def project_file(self, path: t.Any) -> str | None:
         """``path`` relative to the project root, for a data file inside it."""
         key = os.fsdecode(path)
         if key in self._files:
             return self._files[key]
-        relative = None
-        if not key.endswith((".py", ".pyc", ".pyo", ".so")):
-            full = os.path.realpath(key)
-            parts = full.split(os.sep)
-            if "__pycache__" not in parts and "site-packages" not in parts:
-                relative = self._relative(full)
-        self._files[key] = relative
+        code = key.endswith((".py", ".pyc", ".pyo", ".so"))
+        relative = self._files[key] = None if code else self._in_project(key)
         return relative
+
+    def _in_project(self, path: str) -> str | None:
+        """``path``, resolved, relative to the project root; ``None`` outside it and in
+        the folders of compiled or installed code."""
+        full = os.path.realpath(path)
+        parts = full.split(os.sep)
+        if "__pycache__" in parts or "site-packages" in parts:
+            return None
+        return self._relative(full)
 
 
 def _template_via(frame: FrameType) -> str | None:

@@ -21,7 +21,6 @@ from pathlib import Path
 from sitec.runtime.observe import file_audit_hook
 
 _active: ContextVar[InputRecorder | None] = ContextVar("sitec.inputs", default=None)
-_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
 _hook_installed = False
 
 
@@ -60,8 +59,6 @@ class InputRecorder:
             _active.reset(token)
 
     def _inside(self, path: t.Any) -> str | None:
-        if isinstance(path, int) or path is None:
-            return None
         full = self._realpath(os.fsdecode(path))
         folder = os.path.join(full, "")
         if not folder.startswith(self.root) or folder.startswith(self.ignored):
@@ -86,16 +83,14 @@ class InputRecorder:
         full = os.path.join(real, name)
         return os.path.realpath(full) if os.path.islink(full) else full
 
-    def _file_opened(self, path: t.Any, flags: t.Any) -> None:
-        if isinstance(flags, int) and flags & _WRITE_FLAGS:
-            return
+    def _file_opened(self, path: t.Any) -> None:
         full = self._inside(path)
         if full is None or full.endswith((".pyc", ".so")):
             return
         (self.code if full.endswith(".py") else self.files)[full] = None
 
     def _folder_listed(self, path: t.Any) -> None:
-        full = self._inside("." if path is None else path)
+        full = self._inside(path)
         if full is not None:
             self.folders[full] = None
 
