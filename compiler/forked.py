@@ -19,12 +19,20 @@ if t.TYPE_CHECKING:  # pragma: no cover
 R = t.TypeVar("R")
 
 
+class ForkedCallDied(RuntimeError):
+    """The child ended without an answer (killed, or ``os._exit`` in the call)."""
+
+
 class ForkedCall(t.Generic[R]):
     """``function(*args, **kwargs)`` in a child process forked now; :meth:`result` waits
-    for it and returns what it returned, or raises what it raised. Where the system
-    cannot fork, the call runs at once, in this process."""
+    for it and returns what it returned, or raises what it raised (a child that died
+    raises :class:`ForkedCallDied`). Where the system cannot fork, the call runs at
+    once, in this process. A child that starts processes of its own (render workers)
+    must not be a daemon: ``daemon=False``."""
 
-    def __init__(self, function: t.Callable[..., R], *args: t.Any, **kwargs: t.Any) -> None:
+    def __init__(
+        self, function: t.Callable[..., R], *args: t.Any, daemon: bool = True, **kwargs: t.Any
+    ) -> None:
         self._outcome: tuple[bool, t.Any] | None = None
         if "fork" not in multiprocessing.get_all_start_methods():
             self._outcome = _outcome(function, args, kwargs)
@@ -32,7 +40,7 @@ class ForkedCall(t.Generic[R]):
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
         self._process = context.Process(
-            target=_child, args=(send, function, args, kwargs), name="sitec-forked", daemon=True
+            target=_child, args=(send, function, args, kwargs), name="sitec-forked", daemon=daemon
         )
         self._process.start()
         send.close()
@@ -42,14 +50,13 @@ class ForkedCall(t.Generic[R]):
             try:
                 self._outcome = self._receive.recv()
             except EOFError:
-                self._process.join()
-                died = RuntimeError(
-                    f"a forked process of the build died (exit code {self._process.exitcode})"
-                )
-                self._outcome = (False, died)
+                self._outcome = None
             finally:
                 self._receive.close()
             self._process.join()
+            if self._outcome is None:
+                died = f"a forked process of the build died (exit code {self._process.exitcode})"
+                self._outcome = (False, ForkedCallDied(died))
         done, value = self._outcome
         if not done:
             raise value

@@ -58,12 +58,10 @@ class AppServer(ChildProcess):
 
     def changed(self) -> list[str]:
         """The app's inputs that changed since it was loaded; a dead app counts as changed."""
-        with self.lock:
-            try:
-                self.conn.send("changed")
-                return t.cast(list[str], self.conn.recv())
-            except (EOFError, OSError):
-                return ["(the app process ended)"]
+        try:
+            return t.cast(list[str], self.ask("changed"))
+        except (EOFError, OSError):
+            return ["(the app process ended)"]
 
 
 class _QuietHandler(WSGIRequestHandler):

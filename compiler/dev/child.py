@@ -32,6 +32,13 @@ class ChildProcess:
         #: Held while a request and its answer are on the pipe.
         self.lock = threading.Lock()
 
+    def ask(self, request: t.Any) -> t.Any:
+        """Send ``request`` and wait for the child's answer; raises ``EOFError`` or
+        ``OSError`` when the child is gone."""
+        with self.lock:
+            self.conn.send(request)
+            return self.conn.recv()
+
     def close(self) -> None:
         with self.lock:
             try:

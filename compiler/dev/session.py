@@ -12,7 +12,6 @@ which no module of the old code survives.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import signal
 import traceback
 import typing as t
@@ -20,6 +19,8 @@ from dataclasses import dataclass
 from dataclasses import field
 
 from ..analyse import analyse_app
+from ..forked import ForkedCall
+from ..forked import ForkedCallDied
 from ..graph.memory import BuildMemory
 from ..graph.memory import LoadedApp
 from ..graph.record import RecordReader
@@ -39,7 +40,6 @@ if t.TYPE_CHECKING:  # pragma: no cover
 class BuildOutcome:
     """What one rebuild did, as the session reports it to the dev server."""
 
-    committed: bool = False
     #: Nothing had changed: the output stands as it was.
     up_to_date: bool = False
     #: The app's code or creation inputs changed: a fresh session must do the build.
@@ -49,7 +49,6 @@ class BuildOutcome:
     rendered: int = 0
     reused: int = 0
     why_all: str | None = None
-    seconds: float = 0.0
     errors: list[ErrorReport] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -72,12 +71,10 @@ class BuildSession(ChildProcess):
             context, serve_builds, (settings, list(saved)), name="sitec-session", daemon=False
         )
 
-    def build(self, *, force: bool = False) -> BuildOutcome:
+    def build(self) -> BuildOutcome:
         """Rebuild and wait for the outcome; a session that died answers with an error."""
         try:
-            with self.lock:
-                self.conn.send("force" if force else "build")
-                outcome: BuildOutcome = self.conn.recv()
+            outcome: BuildOutcome = self.ask("build")
         except (EOFError, OSError):
             self.process.join(5)
             return BuildOutcome.failed(
@@ -112,9 +109,9 @@ def serve_builds(conn: Connection, settings: BuildSettings, saved: list[str]) ->
         if changed:
             conn.send(BuildOutcome(stale=changed, ended=True))
             return
-        memory = BuildMemory(settings, reuse=request != "force", loaded=loaded, records=records)
+        memory = BuildMemory(settings, loaded=loaded, records=records)
         if memory.up_to_date():
-            conn.send(BuildOutcome(committed=True, up_to_date=True))
+            conn.send(BuildOutcome(up_to_date=True))
         else:
             conn.send(_build_in_fork(loaded, memory))
             records.read()  # the new one, while nobody waits
@@ -129,24 +126,16 @@ def serve_builds(conn: Connection, settings: BuildSettings, saved: list[str]) ->
 
 
 def _build_in_fork(loaded: LoadedApp, memory: BuildMemory) -> BuildOutcome:
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_build_once, args=(sender, loaded, memory))
-    child.start()
-    sender.close()
+    """One build in a fork of the session: its caches and imports die with it."""
     try:
-        outcome: BuildOutcome = receiver.recv()
-    except EOFError:
-        outcome = BuildOutcome.failed(
+        return ForkedCall(_build_once, loaded, memory, daemon=False).result()
+    except ForkedCallDied:
+        return BuildOutcome.failed(
             ErrorReport("the build process died while building (a crash in the app?)")
         )
-    child.join()
-    receiver.close()
-    return outcome
 
 
-def _build_once(conn: Connection, loaded: LoadedApp, memory: BuildMemory) -> None:
-    """One build, in a fork of the session: its caches and imports die with it."""
+def _build_once(loaded: LoadedApp, memory: BuildMemory) -> BuildOutcome:
     from ..build import build
 
     settings = loaded.settings
@@ -156,21 +145,15 @@ def _build_once(conn: Connection, loaded: LoadedApp, memory: BuildMemory) -> Non
     try:
         result = build(settings, memory=memory, app=app)
     except (AppLoadError, OutputError) as e:
-        conn.send(BuildOutcome.failed(report_of(str(e), settings.project_root)))
-        return
+        return BuildOutcome.failed(report_of(str(e), settings.project_root))
     except Exception as e:
         text = "".join(traceback.format_exception(e))
-        conn.send(BuildOutcome.failed(ErrorReport(f"sitec failed while building:\n{text}")))
-        return
+        return BuildOutcome.failed(ErrorReport(f"sitec failed while building:\n{text}"))
     root = settings.project_root
-    conn.send(
-        BuildOutcome(
-            committed=result.committed,
-            rendered=result.rendered,
-            reused=result.reused,
-            why_all=result.why_all,
-            seconds=result.seconds,
-            errors=[report_of(p.message, root, p) for p in result.failures()],
-            warnings=[p.message for p in result.warnings()],
-        )
+    return BuildOutcome(
+        rendered=result.rendered,
+        reused=result.reused,
+        why_all=result.why_all,
+        errors=[report_of(p.message, root, p) for p in result.failures()],
+        warnings=[p.message for p in result.warnings()],
     )
