@@ -45,6 +45,13 @@ PUBLIC = "public"
 #: Hidden names that ``copy_tree`` still copies: RFC 8615's ``/.well-known/``.
 KEPT_HIDDEN = frozenset({".well-known"})
 
+
+def is_hidden(name: str) -> bool:
+    """Whether a static folder leaves out the file or folder ``name`` (dot names, but
+    those of :data:`KEPT_HIDDEN`)."""
+    return name.startswith(".") and name not in KEPT_HIDDEN
+
+
 # The characters werkzeug leaves unquoted when it builds a URL, so static files' URLs are
 # spelled as the app's url_for would spell them.
 _URL_SAFE = "!$&'()*+,/:;=@"
@@ -143,7 +150,7 @@ def static_tree(
 
 
 def _skip_reason(path: Path, name: str, src: Path, mine: set[Path], *, is_dir: bool) -> str | None:
-    if name.startswith(".") and name not in KEPT_HIDDEN:
+    if is_hidden(name):
         return "a hidden name"
     if path.is_symlink():
         target = path.resolve()

@@ -47,6 +47,7 @@ from ..model import Problem
 from ..model import RenderedPage
 from ..model import ReusedPage
 from ..model import WrittenFile
+from ..output import is_hidden
 from ..project import BuildSettings
 from . import stamps
 from .code import CodeIndex
@@ -464,8 +465,10 @@ class BuildMemory:
         """Stamp every file and folder of the static folders before they are copied."""
         for _, folder in self._static_folders:
             for here, dirnames, filenames in os.walk(folder):
-                dirnames[:] = [name for name in dirnames if not name.startswith(".")]
-                for path in (here, *(os.path.join(here, name) for name in filenames)):
+                # What the copy takes (output.static_tree), so what it copies is stamped.
+                dirnames[:] = [name for name in dirnames if not is_hidden(name)]
+                shown = (os.path.join(here, name) for name in filenames if not is_hidden(name))
+                for path in (here, *shown):
                     real = os.path.realpath(path)
                     if real not in self._static_stamps:
                         self._static_stamps[real] = self._stamp(real)

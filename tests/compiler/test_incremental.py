@@ -90,6 +90,10 @@ def _static_file(root: Path) -> None:
     edit(root / "site_app/static/style.css", "serif", "sans-serif")
 
 
+def _well_known_file(root: Path) -> None:
+    edit(root / "site_app/static/.well-known/security.txt", "example.org", "example.net")
+
+
 def _python_helper(root: Path) -> None:
     edit(root / "site_app/helpers.py", "only where it changed.", "only where it changed!")
 
@@ -127,6 +131,8 @@ CHANGES: list[tuple[t.Callable[[Path], None], int, set[str]]] = [
     # The index reads every post but shows only titles: rendered, not rewritten.
     (_data_file, 2, {"posts/second/index.html"}),
     (_static_file, 0, {"static/style.css"}),
+    # A hidden folder the copy keeps (RFC 8615) is an input like any other.
+    (_well_known_file, 0, {"static/.well-known/security.txt"}),
     (_python_helper, 1, {"about/index.html"}),
     # The factory registers the filter, so it is code of every page: all are rendered,
     # and only the pages that use it change.
