@@ -124,7 +124,7 @@ def test_the_site_is_served_with_the_live_reload_script(served: tuple[Path, int,
     assert not (project / "_site/public/about/index.html").read_text().count("sitec-live-reload")
     text = log.read_text()
     assert "serving at http://127.0.0.1:" in text
-    assert "5 pages and 1 static files from _site/public, 1 route through the runtime" in text
+    assert "5 pages and 2 static files from _site/public, 1 route through the runtime" in text
 
 
 def test_a_template_edit_is_served_and_announced(
