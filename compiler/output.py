@@ -345,14 +345,15 @@ class StagedOutput:
         :class:`~sitec.compiler.paths.UnsafePath` and :class:`PathCollision`.
         """
         url = _url_of(file) if url is None else url
+        path = self._claim(file, url)
         sha256 = hashlib.sha256(data).hexdigest()
         unchanged = self.previous.file_for(file, sha256) if self.previous is not None else None
         if unchanged is not None:
-            self._take(unchanged, file, url)
+            self._take(unchanged, path, file, url)
         else:
             try:
-                if not self._overwrite(file, url, data):
-                    _write_all(self._create(file, url), data)
+                if not self._overwrite(path, file, url, data):
+                    _write_all(self._create(path, file, url), data)
             except OSError as e:
                 raise OutputError(self.out, f"cannot write {file}: {e.strerror}") from None
         return WrittenFile(
@@ -374,7 +375,7 @@ class StagedOutput:
         size: int,
     ) -> WrittenFile:
         """Take ``file`` from the last tree (``previous``), whose bytes are known."""
-        self._take(previous, file, url)
+        self._take(previous, self._claim(file, url), file, url)
         return WrittenFile(url, file, sha256, size, recorded_headers(headers or {}))
 
     def remove(self, written: WrittenFile) -> None:
@@ -546,21 +547,22 @@ class StagedOutput:
 
     def _copy_file(self, source: Path, file: str, extra: dict[str, str]) -> WrittenFile:
         url = _url_of(file)
+        path = self._claim(file, url)
         unchanged = self.previous.static_for(source, file) if self.previous is not None else None
         if unchanged is not None:
             previous, sha256, size = unchanged
-            self._take(previous, file, url)
+            self._take(previous, path, file, url)
         else:
-            sha256, size = self._copy_bytes(source, file, url)
+            sha256, size = self._copy_bytes(source, path, file, url)
         mimetype = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
         headers = {"Content-Type": get_content_type(mimetype, "utf-8")} | extra
         return WrittenFile(url, file, sha256, size, recorded_headers(headers))
 
-    def _copy_bytes(self, source: Path, file: str, url: str) -> tuple[str, int]:
+    def _copy_bytes(self, source: Path, path: str, file: str, url: str) -> tuple[str, int]:
         digest = hashlib.sha256()
         size = 0
         try:
-            with source.open("rb") as src, open(self._create(file, url), "wb") as dest:
+            with source.open("rb") as src, open(self._create(path, file, url), "wb") as dest:
                 while chunk := src.read(1 << 20):
                     digest.update(chunk)
                     dest.write(chunk)
@@ -569,17 +571,17 @@ class StagedOutput:
             raise OutputError(self.out, f"cannot copy {source}: {e.strerror}") from None
         return digest.hexdigest(), size
 
-    def _take(self, previous: Path, file: str, url: str) -> None:
-        """Put the last tree's ``previous`` at ``file``: a hard link, else a copy."""
+    def _take(self, previous: Path, path: str, file: str, url: str) -> None:
+        """Put the last tree's ``previous`` at ``file`` (``path``, claimed): a hard link,
+        else a copy."""
         if self.link_unchanged:
-            path = self._claim(file, url)
             if self._recycled and _same_file(path, previous):
                 self._hold(self._files, file, url)
                 return
             if self._link(previous, path, file, url):
                 self._hold(self._files, file, url)
                 return
-        self._copy_bytes(previous, file, url)
+        self._copy_bytes(previous, path, file, url)
 
     def _link(self, previous: Path, path: str, file: str, url: str) -> bool:
         """Hard-link ``previous`` at ``path``; ``False`` where links cannot be made."""
@@ -597,13 +599,12 @@ class StagedOutput:
         # On a case-insensitive file system (macOS, Windows) /About and /about are one file.
         return path.casefold() if self._fold_case else path
 
-    def _overwrite(self, file: str, url: str, data: bytes) -> bool:
-        """Write ``data`` over the file a recycled tree holds at ``file``, if that is a
-        plain file with no other name (not one the committed tree shares); ``False``
-        when there is none, and nothing was written."""
+    def _overwrite(self, path: str, file: str, url: str, data: bytes) -> bool:
+        """Write ``data`` over the file a recycled tree holds at ``file`` (``path``,
+        claimed), if that is a plain file with no other name (not one the committed tree
+        shares); ``False`` when there is none, and nothing was written."""
         if not self._recycled or not _NOFOLLOW:
             return False
-        path = self._claim(file, url)
         try:
             fd = os.open(path, _OVERWRITE)
         except OSError:
@@ -619,10 +620,9 @@ class StagedOutput:
         self._hold(self._files, file, url)
         return True
 
-    def _create(self, file: str, url: str) -> int:
-        """Claim ``file`` for ``url``, make its folders, and open it for writing: the
-        file descriptor."""
-        path = self._claim(file, url)
+    def _create(self, path: str, file: str, url: str) -> int:
+        """Open ``file`` (``path``, claimed for ``url``) for writing: the file
+        descriptor."""
         try:
             if self._recycled:
                 _remove(path)  # an earlier build's, whatever it is
