@@ -137,6 +137,10 @@ class BuildMemory:
         self.changes = self.record.changes() if self.record is not None else Changes()
         self.root = settings.project_root
         self.ignored = ignored_folders(settings)
+        #: The paths the observer records for a page are relative to the real project
+        #: root and made of real folders already: joined to it, they need no realpath.
+        self._real_root = os.path.realpath(self.root)
+        self._ignored_prefixes = tuple(os.path.join(folder, "") for folder in self.ignored)
         self.loaded = loaded
         self.creation = loaded.creation if loaded else InputRecorder(self.root, self.ignored)
         self.discovery = InputRecorder(self.root, self.ignored)
@@ -319,8 +323,8 @@ class BuildMemory:
         template_paths, code = self._of_templates(page.endpoint, page.templates)
         paths = dict.fromkeys(template_paths)
         for relative in (*page.files, *page.folders):
-            path = os.path.realpath(self.root / relative)
-            if not self._ignored(path):
+            path = os.path.normpath(os.path.join(self._real_root, relative))
+            if not os.path.join(path, "").startswith(self._ignored_prefixes):
                 paths[path] = None
         inputs = self._input_set(paths)
         self._entries[page.url] = PageEntry(
@@ -361,9 +365,6 @@ class BuildMemory:
     def _fingerprint(self, endpoint: str | None, templates: t.Iterable[str]) -> str:
         files = [self._templates.inputs(name).file for name in templates]
         return self._page_code.fingerprint(endpoint, [f for f in files if f is not None])
-
-    def _ignored(self, path: str) -> bool:
-        return any(Path(path).is_relative_to(folder) for folder in self.ignored)
 
     # -- after the commit -------------------------------------------------------------
 
