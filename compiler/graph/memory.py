@@ -26,7 +26,6 @@ app keeps across requests, which counts only for the page that filled the cache.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import datetime
 import decimal
@@ -151,10 +150,8 @@ class BuildMemory:
         self._entries: dict[str, PageEntry] = {}
         self._input_sets: dict[tuple[str, ...], int] = {}
         self._templates_seen: dict[tuple[str | None, ...], tuple[list[str], str]] = {}
-        #: Input sets of the last record -> their number in the new one, and the new
-        #: numbers of pages carried over (applied when the record is written).
+        #: Input sets of the last record -> their number in the new one.
         self._renumbered: dict[int, int] = {}
-        self._carried_inputs: dict[str, int] = {}
         self._static_stamps: dict[str, Stamp] = {}
         self._static_folders: list[tuple[str, Path]] = []
         self._affected_sets: set[int] = set()
@@ -282,7 +279,7 @@ class BuildMemory:
             return None
         if (entry.reads or entry.g_feeding_reads or entry.error) and CODE in self.changes.groups:
             return None
-        if entry.code != self._fingerprint(endpoint, entry.templates):
+        if entry.code != self._of_templates(endpoint, entry.templates)[1]:
             return None
         source = None
         if entry.status == 200:
@@ -294,8 +291,8 @@ class BuildMemory:
             inputs = self._renumbered[entry.inputs] = self._input_set(
                 record.input_sets[entry.inputs]
             )
-        self._entries[url] = copy.copy(entry)  # the record may be read again (RecordReader)
-        self._carried_inputs[url] = inputs
+        # A copy: the record may be read again (RecordReader).
+        self._entries[url] = dataclasses.replace(entry, inputs=inputs)
         self.reused += 1
         return ReusedPage(
             url=url,
@@ -351,20 +348,15 @@ class BuildMemory:
             paths: dict[str, None] = {}
             for name in templates:
                 paths.update(dict.fromkeys(self._templates.inputs(name).paths))
-            known = self._templates_seen[key] = (
-                list(paths),
-                self._fingerprint(endpoint, templates),
-            )
+            files = [self._templates.inputs(name).file for name in templates]
+            code = self._page_code.fingerprint(endpoint, [f for f in files if f is not None])
+            known = self._templates_seen[key] = (list(paths), code)
         return known
 
     def _input_set(self, paths: t.Iterable[str]) -> int:
         """The number of a set of input paths in the new record."""
         key = tuple(sorted(paths))
         return self._input_sets.setdefault(key, len(self._input_sets))
-
-    def _fingerprint(self, endpoint: str | None, templates: t.Iterable[str]) -> str:
-        files = [self._templates.inputs(name).file for name in templates]
-        return self._page_code.fingerprint(endpoint, [f for f in files if f is not None])
 
     # -- after the commit -------------------------------------------------------------
 
@@ -392,9 +384,6 @@ class BuildMemory:
                 else:
                     pages[file.url] = file
                 record.outputs[file.file] = _output_stamp(os.path.join(public, file.file))
-        # The entries are this build's now, those carried over from the last record too.
-        for url, inputs in self._carried_inputs.items():
-            self._entries[url].inputs = inputs
         for url, entry in self._entries.items():
             page = pages.get(url)
             if page is not None:

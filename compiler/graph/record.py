@@ -41,7 +41,6 @@ CREATION = "creation"  # read while the app was created: every page again
 CODE = "code"  # the project's Python: the app is reloaded, fingerprints decide
 DISCOVERY = "discovery"  # read while finding URLs: the URLs are found again
 STATIC = "static"  # static folders: changed files are copied again
-GROUPS = (SETTINGS, TOOLS, CREATION, CODE, DISCOVERY, STATIC)
 
 
 def cache_folder(output: Path) -> Path:
@@ -196,16 +195,17 @@ class BuildRecord:
 
     # -- writing ----------------------------------------------------------------------
 
-    def encode(self) -> None:
+    def encode(self) -> str:
         """Encode all but the deploy bundle now, the costly part of :meth:`save` (a
         tenth of a second for 10,000 pages): the build does it while the bundle is
         being written."""
         self._encoded = json.dumps(self._to_json(), separators=(",", ":"))
+        return self._encoded
 
     def save(self) -> None:
         """Write the record atomically; a failure only costs the next build its reuse."""
         folder = cache_folder(self.output)
-        encoded = self._encoded or json.dumps(self._to_json(), separators=(",", ":"))
+        encoded = self._encoded if self._encoded is not None else self.encode()
         bundle = json.dumps([self.bundle_key, self.bundle_problems, self.bundle])
         data = f'{encoded[:-1]},"bundle":{bundle}}}'.encode()  # the last member of the object
         try:
