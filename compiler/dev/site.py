@@ -26,7 +26,10 @@ from werkzeug.wrappers import Response
 from ..discover import is_static_folder_endpoint
 from ..manifest import MANIFEST_NAME
 from ..manifest import ManifestError
+from ..manifest import load_manifest
+from ..output import PUBLIC
 from ..project import BuildSettings
+from ..project import shown_path
 from ..public_files import PublicFiles
 from .errors import ErrorReport
 from .livereload import SERVED_BY
@@ -113,8 +116,6 @@ class DevSite:
 
 def split_summary(out: Path) -> str:
     """``35 pages and 12 static files from _site/public, 8 routes through the runtime``."""
-    from ..manifest import load_manifest
-
     try:
         manifest = load_manifest(out / MANIFEST_NAME)
     except ManifestError:
@@ -127,12 +128,7 @@ def split_summary(out: Path) -> str:
             files += len(route["urls"])
         else:
             pages += len(route["urls"])
-    public = out / "public"
-    try:
-        shown = public.relative_to(Path.cwd())
-    except ValueError:
-        shown = public
     return (
-        f"{pages} pages and {files} static files from {shown},"
+        f"{pages} pages and {files} static files from {shown_path(out / PUBLIC)},"
         f" {dynamic} route{'s' if dynamic != 1 else ''} through the runtime"
     )

@@ -88,7 +88,7 @@ class ProjectWatcher:
         complete: float = 0.01,
     ) -> None:
         self.root = root.resolve()
-        self.ignored = tuple(os.path.join(os.path.realpath(p), "") for p in ignored)
+        self.ignore(ignored)
         self.quiet = quiet
         self.complete = min(complete, quiet)
         self._changed: dict[str, None] = {}
