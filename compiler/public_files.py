@@ -57,9 +57,12 @@ class PublicFiles:
         fallback: WSGIApplication | None = None,
         *,
         url_map: Map | None = None,
+        manifest: t.Mapping[str, t.Any] | None = None,
     ) -> None:
         self.public = (Path(out) / PUBLIC).resolve()
-        self.plan: DeployPlan = plan_deploy(load_manifest(Path(out) / MANIFEST_NAME), url_map)
+        if manifest is None:
+            manifest = load_manifest(Path(out) / MANIFEST_NAME)
+        self.plan: DeployPlan = plan_deploy(manifest, url_map)
         self.fallback = fallback
         self._files = {served.path: served for served in self.plan.files}
         self._redirects = {item.path: item for item in self.plan.redirects}

@@ -19,7 +19,6 @@ change of ``[tool.sitec]`` takes effect without a restart.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import signal
 import threading
 import time
@@ -32,8 +31,6 @@ from werkzeug.serving import make_server
 
 from ..graph.memory import ignored_folders
 from ..manifest import MANIFEST_NAME
-from ..manifest import ManifestError
-from ..manifest import load_manifest
 from ..project import BuildSettings
 from ..project import SettingsError
 from .appserver import AppServer
@@ -44,6 +41,7 @@ from .livereload import ReloadChannel
 from .proxy import AppProxy
 from .session import BuildOutcome
 from .session import BuildSession
+from .site import NOT_FOUND_KEY
 from .site import DevSite
 from .site import split_summary
 from .watch import OVERFLOW
@@ -90,7 +88,6 @@ class DevServer:
         self.app_server: AppServer | None = None
         self._next_app: AppServer | None = None
         self._watcher: ProjectWatcher | None = None
-        self._served_files = _ServedFiles()
 
     def run(self) -> None:
         """Build if needed, serve until Ctrl-C; with ``watch``, rebuild on every save.
@@ -153,7 +150,7 @@ class DevServer:
             self._report(outcome, changed, time.perf_counter() - started)
             self.channel.publish({"type": "error", "errors": [outcome.errors[0].to_json()]})
             return outcome
-        before = self._served_files(self.settings.output)
+        before = self.site.latest.served()
         outcome = self._build()
         app_replaced = self._refresh_app()
         seconds = time.perf_counter() - started
@@ -162,7 +159,7 @@ class DevServer:
         if errors:
             self.channel.publish({"type": "error", "errors": [e.to_json() for e in errors]})
             return outcome
-        after = self._served_files(self.settings.output)
+        after = self.site.latest.served()
         script = self.settings.address.script_name
         touched = sorted(
             script + unquote(url)
@@ -173,7 +170,7 @@ class DevServer:
             {
                 "type": "built",
                 "touched": touched,
-                "not_found": before.get(_NOT_FOUND) != after.get(_NOT_FOUND),
+                "not_found": before.get(NOT_FOUND_KEY) != after.get(NOT_FOUND_KEY),
                 "dynamic": app_replaced or not outcome.up_to_date,
                 "seconds": round(seconds, 3),
             }
@@ -272,49 +269,6 @@ class DevServer:
         else:
             done = f"rendered {_pages(outcome.rendered)}, reused {outcome.reused}"
         self._say(f"{what}{done} in {seconds:.2f}s")
-
-
-_NOT_FOUND = "\0not-found"
-
-
-class _ServedFiles:
-    """What :func:`_served_files` says of an output, read again only when its
-    ``manifest.json`` is another file: each rebuild asks before and after, and what
-    it found after one rebuild is what stands before the next (10,000 pages take a
-    tenth of a second to read)."""
-
-    def __init__(self) -> None:
-        self._key: tuple[str, int, int, int] | None = None
-        self._files: dict[str, str] = {}
-
-    def __call__(self, out: Path) -> dict[str, str]:
-        try:
-            info = os.stat(out / MANIFEST_NAME)
-        except OSError:
-            return {}
-        key = (os.fspath(out), info.st_ino, info.st_mtime_ns, info.st_size)
-        if key != self._key:
-            self._files, self._key = _served_files(out), key
-        return self._files
-
-
-def _served_files(out: Path) -> dict[str, str]:
-    """URL -> sha256 of every file the output serves, and the 404 page's."""
-    try:
-        manifest = load_manifest(out / MANIFEST_NAME)
-    except ManifestError:
-        return {}
-    files = {
-        entry["url"]: entry["sha256"] for route in manifest["routes"] for entry in route["urls"]
-    }
-    for redirect in manifest.get("redirects", []):
-        files[redirect["url"]] = f"{redirect['status']} {redirect['location']}"
-    if manifest.get("not_found"):
-        try:
-            files[_NOT_FOUND] = str(os.stat(out / "public" / manifest["not_found"]).st_ino)
-        except OSError:
-            pass
-    return files
 
 
 def _pages(count: int) -> str:
