@@ -134,16 +134,14 @@ class LiveReload:
         chunks = iter(body)
         first = next(chunks, b"") if not captured else None
         status, headers = captured
-        if not _injectable(environ, status, headers):
+        code = int(status.split(None, 1)[0])
+        if not _injectable(environ, code, headers):
             start_response(status, headers)
             return _chained(first, chunks, body)
         try:
             page = (first or b"") + b"".join(chunks)
         finally:
-            close = getattr(body, "close", None)
-            if close is not None:
-                close()
-        code = int(status.split(None, 1)[0])
+            _close(body)
         kind = "app" if environ.get(SERVED_BY) == "app" else "file"
         if kind == "file" and code == 404:
             kind = "not-found"
@@ -169,8 +167,8 @@ class LiveReload:
         return response(environ, start_response)
 
 
-def _injectable(environ: WSGIEnvironment, status: str, headers: list[tuple[str, str]]) -> bool:
-    if environ.get("REQUEST_METHOD") == "HEAD" or int(status.split(None, 1)[0]) in _NO_BODY:
+def _injectable(environ: WSGIEnvironment, code: int, headers: list[tuple[str, str]]) -> bool:
+    if environ.get("REQUEST_METHOD") == "HEAD" or code in _NO_BODY:
         return False
     found = {name.lower(): value for name, value in headers}
     encoding = found.get("content-encoding", "identity").lower()
@@ -194,9 +192,14 @@ def _chained(
             yield first
         yield from rest
     finally:
-        close = getattr(body, "close", None)
-        if close is not None:
-            close()
+        _close(body)
+
+
+def _close(body: t.Iterable[bytes]) -> None:
+    """Close a WSGI body, as the server would have (PEP 3333)."""
+    close = getattr(body, "close", None)
+    if close is not None:
+        close()
 
 
 def _no_write(data: bytes) -> None:

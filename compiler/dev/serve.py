@@ -147,15 +147,15 @@ class DevServer:
             self._follow_settings()
         except SettingsError as e:
             outcome = BuildOutcome.failed(report_of(str(e), self.settings.project_root))
-            self._report(outcome, changed, time.perf_counter() - started)
+            self._report(outcome, self._errors(outcome), changed, time.perf_counter() - started)
             self.channel.publish({"type": "error", "errors": [outcome.errors[0].to_json()]})
             return outcome
         before = self.site.latest.served()
         outcome = self._build()
         app_replaced = self._refresh_app()
         seconds = time.perf_counter() - started
-        self._report(outcome, changed, seconds)
         errors = self._errors(outcome)
+        self._report(outcome, errors, changed, seconds)
         if errors:
             self.channel.publish({"type": "error", "errors": [e.to_json() for e in errors]})
             return outcome
@@ -245,9 +245,10 @@ class DevServer:
     def _say(self, text: str) -> None:
         self.echo(click.style(" * ", fg="cyan") + text)
 
-    def _report(self, outcome: BuildOutcome, changed: list[str], seconds: float) -> None:
+    def _report(
+        self, outcome: BuildOutcome, errors: list[ErrorReport], changed: list[str], seconds: float
+    ) -> None:
         what = _describe(changed, self.settings.project_root)
-        errors = self._errors(outcome)
         if errors:
             served = (
                 "serving the last good one"
