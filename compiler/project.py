@@ -41,6 +41,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from sitec.runtime.cli import import_location
+from sitec.runtime.cli import split_app_path
 
 from .fingerprint import DEFAULT_PATTERN
 from .model import DEFAULT_POLICIES
@@ -250,12 +251,12 @@ def _app_project(cwd: Path, app: str) -> tuple[Path, str]:
     (``example_site/publication:create_app()``) is the project it is imported from,
     and is made absolute, since the build imports the app from the project's folder.
     """
-    path, *name = re.split(r":(?![\\/])", app, maxsplit=1)
+    path, name = split_app_path(app)
     if os.sep not in path and "/" not in path and not path.endswith(".py"):
         return cwd, app
     absolute = (cwd / path).resolve()
     folder, _ = import_location(absolute)
-    return Path(folder), ":".join([str(absolute), *name])
+    return Path(folder), str(absolute) if name is None else f"{absolute}:{name}"
 
 
 def shown_path(path: Path) -> str:

@@ -187,6 +187,13 @@ def prepare_import(path: str | os.PathLike[str]) -> str:
     return name
 
 
+def split_app_path(app: str) -> tuple[str, str | None]:
+    """``--app``'s ``"module:name"`` as ``(module, name)``, ``name`` ``None`` without
+    one; never split on a Windows drive (``C:\\...``)."""
+    path, *rest = re.split(r":(?![\\/])", app, maxsplit=1)
+    return path, rest[0] if rest else None
+
+
 def import_location(path: str | os.PathLike[str]) -> tuple[str, str]:
     """The folder a file or module path is imported from, and its dotted name there:
     ``pkg/sub/mod.py`` in a package ``pkg`` is ``mod`` of ``pkg.sub``, imported as
@@ -306,9 +313,8 @@ class ScriptInfo:
         if self.create_app is not None:
             app = self.create_app()
         elif self.app_import_path:
-            # Split "module:name", but not on a Windows drive ("C:\...").
-            path, *rest = re.split(r":(?![\\/])", self.app_import_path, maxsplit=1)
-            app = locate_app(prepare_import(path), rest[0] if rest else None)
+            path, name = split_app_path(self.app_import_path)
+            app = locate_app(prepare_import(path), name)
         else:
             app = None
             for filename in ("wsgi.py", "app.py"):
