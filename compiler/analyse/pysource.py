@@ -22,13 +22,34 @@ SKIPPED_PARTS = frozenset({"site-packages", "dist-packages", "__pycache__", "nod
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
 
 
+class RealPaths:
+    """``os.path.realpath(path)``, resolving each folder once: the files asked about
+    (every module of the process, the ten thousand posts an app loads) live in few
+    folders, and resolving every component of every path again is most of the cost."""
+
+    def __init__(self) -> None:
+        self._folders: dict[str, str] = {}
+
+    def __call__(self, path: str) -> str:
+        folder, name = os.path.split(path)
+        if name in ("", ".", ".."):
+            return os.path.realpath(path)
+        if not os.path.isabs(folder):
+            folder = os.path.join(os.getcwd(), folder)  # as realpath does
+        real = self._folders.get(folder)
+        if real is None:
+            real = self._folders[folder] = os.path.realpath(folder)
+        full = os.path.join(real, name)
+        return os.path.realpath(full) if os.path.islink(full) else full
+
+
 class ProjectFiles:
     """Decides whether a file is the user's code and names it for evidence."""
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self._inside: dict[str, bool] = {}
-        self._real_folders: dict[str, str] = {}
+        self._real = RealPaths()
         self._venv_dirs: dict[Path, bool] = {}
         self._display: dict[str, str] = {}
 
@@ -59,17 +80,6 @@ class ProjectFiles:
             if self._is_venv(folder):
                 return False
         return True
-
-    def _real(self, filename: str) -> str:
-        """The real path of ``filename``, each folder resolved once: every module of
-        the process is asked about, and they live in few folders."""
-        if os.path.islink(filename):
-            return os.path.realpath(filename)
-        folder, name = os.path.split(filename)
-        real = self._real_folders.get(folder)
-        if real is None:
-            real = self._real_folders[folder] = os.path.realpath(folder)
-        return os.path.join(real, name)
 
     def _is_venv(self, folder: Path) -> bool:
         known = self._venv_dirs.get(folder)

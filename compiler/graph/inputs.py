@@ -20,6 +20,8 @@ from pathlib import Path
 
 from sitec.runtime.observe import file_audit_hook
 
+from ..analyse.pysource import RealPaths
+
 _active: ContextVar[InputRecorder | None] = ContextVar("sitec.inputs", default=None)
 _hook_installed = False
 
@@ -42,7 +44,7 @@ class InputRecorder:
         self.code: dict[str, None] = {}
         self.environment: dict[str, str | None] = {}
         self.environment_names: list[str] | None = None
-        self._real_folders: dict[str, str] = {}
+        self._realpath = RealPaths()
 
     @contextmanager
     def recording(self) -> t.Iterator[InputRecorder]:
@@ -67,21 +69,6 @@ class InputRecorder:
         if "__pycache__" in parts or "site-packages" in parts:
             return None
         return full
-
-    def _realpath(self, path: str) -> str:
-        """``os.path.realpath(path)``, resolving each folder once: an app that loads ten
-        thousand posts opens them from one folder, and resolving every component of
-        every path again is most of what recording them costs."""
-        folder, name = os.path.split(path)
-        if name in ("", ".", ".."):
-            return os.path.realpath(path)
-        if not os.path.isabs(folder):
-            folder = os.path.join(os.getcwd(), folder)  # as realpath does
-        real = self._real_folders.get(folder)
-        if real is None:
-            real = self._real_folders[folder] = os.path.realpath(folder)
-        full = os.path.join(real, name)
-        return os.path.realpath(full) if os.path.islink(full) else full
 
     def _file_opened(self, path: t.Any) -> None:
         full = self._inside(path)
