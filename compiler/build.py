@@ -71,7 +71,8 @@ class BuildResult:
     files: dict[tuple[str, str], list[WrittenFile]] = field(default_factory=dict)
     redirects: list[Redirect] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    not_found_page: str | None = None
+    #: ``404.html``, when the app's 404 handler could be written as one.
+    not_found_page: WrittenFile | None = None
     #: Files of static folders that were not published, with the reason.
     skipped_static: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -307,17 +308,17 @@ def build(
         early.settle(kept_pages)
         _write_pages(kept_pages, early.files, crawl, output, result)
         folders = _copy_static_folders(folders, kept, output, result)
-        not_found_headers = None
         if not_found is not None and _usable_not_found(not_found, result):
             written = output.write("404.html", not_found.body, headers=not_found.headers)
-            result.not_found_page, not_found_headers = written.file, written.headers
+            result.not_found_page = written
+        not_found_page = result.not_found_page
         manifest = build_manifest(
             routes=result.routes,
             files=result.files,
             redirects=result.redirects,
             base_url=settings.address.path,
-            not_found=result.not_found_page,
-            not_found_headers=not_found_headers,
+            not_found=not_found_page.file if not_found_page else None,
+            not_found_headers=not_found_page.headers if not_found_page else None,
             static_folders=[(folder.prefix, folder.source) for folder in folders],
             project_root=settings.project_root,
         )

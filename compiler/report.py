@@ -197,7 +197,7 @@ def summary_line(result: BuildResult) -> str:
     parts = [
         _count(len(pages), "page") + f" pre-rendered ({_size(sum(f.size for f in pages))})",
         _count(len(copied), "static file") + f" copied ({_size(sum(f.size for f in copied))})",
-        f"{result.not_found_page} written" if result.not_found_page else "no 404 page",
+        f"{result.not_found_page.file} written" if result.not_found_page else "no 404 page",
         _count(len(result.redirects), "redirect"),
         _count(dynamic, "dynamic route"),
     ]

@@ -384,14 +384,14 @@ class BuildMemory:
                 else:
                     pages[file.url] = file
                 record.outputs[file.file] = _output_stamp(os.path.join(public, file.file))
+        not_found = result.not_found_page
+        if not_found is not None:
+            pages[NOT_FOUND_PROBE] = not_found
+            record.outputs[not_found.file] = _output_stamp(os.path.join(public, not_found.file))
         for url, entry in self._entries.items():
             page = pages.get(url)
             if page is not None:
                 entry.file, entry.sha256, entry.size = page.file, page.sha256, page.size
-            elif url == NOT_FOUND_PROBE and result.not_found_page is not None:
-                entry.file = path = result.not_found_page
-                entry.sha256 = _sha256(os.path.join(public, path))
-                record.outputs[path] = _output_stamp(os.path.join(public, path))
             record.pages[url] = entry
         record.input_sets = [list(paths) for paths in self._input_sets]
         record.environment = self.creation.environment | self.discovery.environment
@@ -517,14 +517,6 @@ def _output_stamp(path: str | Path) -> tuple[int, int]:
     except OSError:
         return (-1, -1)
     return (info.st_size, info.st_mtime_ns)
-
-
-def _sha256(path: str) -> str | None:
-    try:
-        with open(path, "rb") as f:
-            return hashlib.sha256(f.read()).hexdigest()
-    except OSError:
-        return None
 
 
 class LoadedApp:
