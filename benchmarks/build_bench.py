@@ -246,6 +246,11 @@ class Size:
     runs: dict[str, list[Run]] = field(default_factory=lambda: {tool: [] for tool in TOOLS})
 
 
+def pages_root(dest: Path, tool: str) -> Path:
+    """Where a tool's output folder ``dest`` holds its pages: sitec's are in public/."""
+    return dest / "public" if tool == "sitec" else dest
+
+
 def ensure_site(posts: int, seed: int, settle: float) -> Path:
     """The generated site, written again only when the generator changed (replacing
     the old one, whose deletion the file system is then given time to settle from)."""
@@ -312,8 +317,7 @@ def one_round(size: Size, number: int, args: argparse.Namespace, python: Path) -
         move_to_trash(dest.parent / ".sitec-cache", args.outputs / TRASH)
         log = WORK / "logs" / f"{size.posts}-{tool}-{number}.log"
         run = measure(tool, number, [*cmd, str(dest)], size.site, log, args.sample)
-        root = dest / "public" if tool == "sitec" else dest
-        run.pages, run.files = count(root) if run.ok else (0, 0)
+        run.pages, run.files = count(pages_root(dest, tool)) if run.ok else (0, 0)
         if run.ok and tool == "jinja-floor":
             run.phases = floor_phases(run.log)
         size.runs[tool].append(run)
@@ -453,15 +457,11 @@ def run_bench(args: argparse.Namespace) -> int:
         row = summarise(size, os.cpu_count() or 1)
         if all(row[tool]["ok"] for tool in args.tool):
             out = args.outputs / f"out-{posts}"
-            trees = {
-                "sitec": out / "sitec" / "public",
-                "jinja-floor": out / "jinja-floor",
-            }
             row["trees"] = {}
             if "frozen-flask" in args.tool:
                 for tool in args.tool:
-                    if tool in trees:
-                        found = compare(out / "frozen-flask", trees[tool], tool)
+                    if tool != "frozen-flask":
+                        found = compare(out / "frozen-flask", pages_root(out / tool, tool), tool)
                         row["trees"][tool] = found
                         print_comparison(posts, tool, found)
                         failed |= not found["same"]

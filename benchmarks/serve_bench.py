@@ -133,7 +133,7 @@ def fresh_site(posts: int, seed: int, work: Path, settle: float) -> Path:
     site = work / f"site-{posts}"
     if site.exists():
         shutil.rmtree(site)
-    shutil.copytree(ensure_site(posts, seed, settle), site)
+    shutil.copytree(ensure_site(posts, seed, 0), site)  # one settle, after both
     time.sleep(settle)
     return site
 
