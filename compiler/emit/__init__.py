@@ -59,8 +59,9 @@ def emit_bundle(
     deploy = settings.deploy
     public_root = deploy.public_root or (settings.output / "public").as_posix()
     problems = [Problem("host-config", message) for message in plan.problems()]
+    targets = deploy.targets or TARGETS
     # Which files Caddy can serve: its problems and its config both need it.
-    answers = sort_answers(plan) if "caddy" in (deploy.targets or TARGETS) else None
+    answers = sort_answers(plan) if "caddy" in targets else None
     files: dict[str, str] = {
         "server/wsgi.py": render_wsgi(
             out=settings.output,
@@ -71,14 +72,14 @@ def emit_bundle(
         ),
         "server/routes.json": dumps(routes_document(plan)).decode("utf-8"),
     }
-    targets: dict[str, t.Callable[[], dict[str, str]]] = {
+    writers: dict[str, t.Callable[[], dict[str, str]]] = {
         "nginx": lambda: {"deploy/nginx.conf": render_nginx(plan, deploy, public_root, max_body)},
         "caddy": lambda: {"deploy/Caddyfile": render_caddy(plan, deploy, public_root, answers)},
         "netlify": lambda: {
             f"deploy/netlify/{name}": text for name, text in render_netlify(plan, deploy).items()
         },
     }
-    for target in deploy.targets or TARGETS:
+    for target in targets:
         messages = _target_problems(target, plan, settings, answers)
         if target == "netlify" and messages and deploy.targets is None:
             continue  # not asked for by name, and it cannot be written: leave it out
@@ -86,7 +87,7 @@ def emit_bundle(
         if target == "netlify" and messages:
             continue
         try:
-            files.update(targets[target]())
+            files.update(writers[target]())
         except UnsafeValue as e:
             problems.append(Problem("host-config", f"{target} config not written: {e}"))
     for relative, text in files.items():

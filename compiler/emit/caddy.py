@@ -63,32 +63,32 @@ def sort_answers(plan: DeployPlan) -> CaddyAnswers:
     answers = CaddyAnswers()
     # Most header values repeat from file to file: each is checked once.
     unsafe: dict[str, str | None] = {}
+
+    def why_unsafe(value: str) -> str | None:
+        if value not in unsafe:
+            try:
+                _checked(value)
+                unsafe[value] = None
+            except UnsafeValue as e:
+                unsafe[value] = str(e)
+        return unsafe[value]
+
     for served in plan.files:
-        why = None
         if "?" in served.file or "#" in served.file:
             why = f"{served.file!r}: rewrite reads '?' and '#' as URL parts"
-        for value in (served.path, served.file, *served.headers.values()):
-            if why is not None:
-                break
-            if value not in unsafe:
-                try:
-                    _checked(value)
-                    unsafe[value] = None
-                except UnsafeValue as e:
-                    unsafe[value] = str(e)
-            why = unsafe[value]
+        else:
+            values = (served.path, served.file, *served.headers.values())
+            why = next(filter(None, map(why_unsafe, values)), None)
         if why is None:
             answers.files.append(served)
         else:
             answers.left_to_app.append((served.path, why))
     for redirect in plan.redirects:
-        try:
-            _checked(redirect.path)
-            _checked(redirect.location)
-        except UnsafeValue as e:
-            answers.left_to_app.append((redirect.path, str(e)))
-        else:
+        why = why_unsafe(redirect.path) or why_unsafe(redirect.location)
+        if why is None:
             answers.redirects.append(redirect)
+        else:
+            answers.left_to_app.append((redirect.path, why))
     return answers
 
 
