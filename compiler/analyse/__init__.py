@@ -14,6 +14,7 @@ The modules, bottom up: :mod:`.reads` (what counts as a request read),
 
 from __future__ import annotations
 
+import os
 import typing as t
 from dataclasses import dataclass
 from dataclasses import field
@@ -28,6 +29,7 @@ from .decide import is_static_files
 from .facts import Func
 from .pysource import ProjectFiles
 from .pysource import SourceCache
+from .pysource import loaded_modules_in
 from .templates import TemplateFacts
 from .templates import Templates
 from .urlfor import python_url_fors
@@ -120,10 +122,34 @@ class _Parsed:
     templates: dict[tuple[str, str], TemplateFacts] = field(default_factory=dict)
 
 
+def parse_ahead(root: Path, sources: t.Iterable[str | os.PathLike[str]]) -> None:
+    """Parse the project's Python ``sources`` and sort the modules loaded so far before
+    any app is loaded: the dev server's standby session does it while it waits, and the
+    analysis of the app it loads next finds them done."""
+    files, parsed = _of_project(root)
+    parsed.forget_changed()
+    for path in sources:
+        parsed.parse(os.fspath(path))
+    loaded_modules_in(files)
+
+
+#: Which files are the project's and its parsed sources, per project root: they do not
+#: depend on the app, so every app of the process shares them.
+_PROJECTS: dict[Path, tuple[ProjectFiles, SourceCache]] = {}
+
+
+def _of_project(root: Path) -> tuple[ProjectFiles, SourceCache]:
+    known = _PROJECTS.get(root)
+    if known is None:
+        known = _PROJECTS[root] = (ProjectFiles(root), SourceCache())
+    return known
+
+
 def _parsed(app: Flask, root: Path) -> _Parsed:
-    """What earlier analyses of ``app`` parsed that still holds, kept on the app: which
-    files are the project's, its Python sources (parsed again when they changed on
-    disk), its templates by source text (while the Jinja names are the same objects)."""
+    """What earlier analyses parsed that still holds: which files are the project's and
+    its Python sources (parsed again when they changed on disk), shared by the apps of
+    the project; kept on the app, its templates by source text (while the Jinja names
+    are the same objects)."""
     env = app.jinja_env
     names = tuple(
         (f"{kind}:{name}", id(value))
@@ -132,7 +158,9 @@ def _parsed(app: Flask, root: Path) -> _Parsed:
     )
     known: _Parsed | None = app.extensions.get(_PARSED)
     if known is None or known.root != root:
-        known = app.extensions[_PARSED] = _Parsed(root, names, ProjectFiles(root), SourceCache())
+        files, sources = _of_project(root)
+        sources.forget_changed()
+        known = app.extensions[_PARSED] = _Parsed(root, names, files, sources)
         return known
     known.sources.forget_changed()
     if known.names != names:

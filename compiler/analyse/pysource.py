@@ -10,10 +10,13 @@ from __future__ import annotations
 import ast
 import os
 import sys
+import time
 import types
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
+
+from ..graph.stamps import RACY_NS
 
 #: Top-level folders of a project that hold build output, not the app's code.
 OUTPUT_FOLDERS = frozenset({"build", "dist", "_site"})
@@ -124,20 +127,26 @@ class SourceCache:
 
     def __init__(self) -> None:
         self._modules: dict[str, ParsedModule | None] = {}
-        #: Each parsed file's ``(mtime_ns, size)`` when it was read.
-        self._read_as: dict[str, tuple[int, int] | None] = {}
+        #: Each parsed file's ``(mtime_ns, size)`` before it was read, and when.
+        self._read_as: dict[str, tuple[tuple[int, int] | None, int]] = {}
 
     def forget_changed(self) -> None:
-        """Forget the files that changed on disk since they were parsed."""
-        for filename, read_as in list(self._read_as.items()):
-            if _stat_key(filename) != read_as:
+        """Forget the files that changed on disk since they were parsed, and those whose
+        mtime was within a tick of the file system's clock of the read (a write in the
+        same tick would keep it)."""
+        for filename, (stat_key, read_ns) in list(self._read_as.items()):
+            if (
+                stat_key is None
+                or _stat_key(filename) != stat_key
+                or read_ns - stat_key[0] < RACY_NS
+            ):
                 del self._modules[filename], self._read_as[filename]
 
     def parse(self, filename: str) -> ParsedModule | None:
         if filename in self._modules:
             return self._modules[filename]
         parsed: ParsedModule | None = None
-        self._read_as[filename] = _stat_key(filename)
+        self._read_as[filename] = (_stat_key(filename), time.time_ns())
         try:
             source = Path(filename).read_text(encoding="utf-8")
             tree = ast.parse(source, filename)

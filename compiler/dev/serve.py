@@ -85,6 +85,8 @@ class DevServer:
         self.channel = ReloadChannel()
         self.wsgi: WSGIApplication = LiveReload(self.site, self.channel) if watch else self.site
         self.session: BuildSession | None = None
+        #: The next session, started ahead of need (see :mod:`.session`).
+        self._standby: BuildSession | None = None
         self.app_server: AppServer | None = None
         self._next_app: AppServer | None = None
         self._watcher: ProjectWatcher | None = None
@@ -129,7 +131,7 @@ class DevServer:
             self.channel.close()
             if server is not None:
                 server.server_close()
-            for process in (self.session, self.app_server, self._next_app):
+            for process in (self.session, self._standby, self.app_server, self._next_app):
                 if process is not None:
                     process.close()
 
@@ -141,7 +143,15 @@ class DevServer:
 
     def rebuild(self, changed: list[str]) -> BuildOutcome:
         """Rebuild after ``changed`` paths were saved; report it in the terminal and to
-        the browsers."""
+        the browsers. With ``watch``, a standby session is ready for the next one."""
+        try:
+            return self._rebuild(changed)
+        finally:
+            if self.watch and self._standby is None:
+                # Once the pages are out: it takes a core while it reads ahead.
+                self._standby = BuildSession(self.context, self.settings)
+
+    def _rebuild(self, changed: list[str]) -> BuildOutcome:
         started = time.perf_counter()
         try:
             self._follow_settings()
@@ -151,7 +161,7 @@ class DevServer:
             self.channel.publish({"type": "error", "errors": [outcome.errors[0].to_json()]})
             return outcome
         before = self.site.latest.served()
-        outcome = self._build()
+        outcome = self._build(changed)
         app_replaced = self._refresh_app()
         seconds = time.perf_counter() - started
         errors = self._errors(outcome)
@@ -187,21 +197,25 @@ class DevServer:
         self.site.configure(fresh)
         if self._watcher is not None:
             self._watcher.ignore(ignored_folders(fresh))
-        if self.session is not None:
-            self.session.close()
-            self.session = None
+        for session in (self.session, self._standby):
+            if session is not None:
+                session.close()
+        self.session = self._standby = None
         if self._next_app is None:
             self._next_app = AppServer(self.context, fresh)
 
-    def _build(self) -> BuildOutcome:
-        """One build in the session; a stale session gives way to a fresh one."""
-        saved: list[str] = []
+    def _build(self, changed: list[str]) -> BuildOutcome:
+        """One build in the session; a stale session gives way to the standby."""
+        saved = changed
         while True:
             if self.session is None:
-                self.session = BuildSession(self.context, self.settings, saved=saved)
-            outcome = self.session.build()
+                self.session, self._standby = self._standby, None
+            if self.session is None:
+                self.session = BuildSession(self.context, self.settings)
+            outcome = self.session.build(saved)
             if outcome.stale or outcome.ended:
-                self.session.close()
+                # It is ending by itself: nobody needs to wait for it.
+                threading.Thread(target=self.session.close, daemon=True).start()
                 self.session = None
             if not outcome.stale:
                 return outcome

@@ -1,12 +1,14 @@
 """The build session: a process that holds the app loaded and rebuilds on request.
 
-``sitec serve`` starts one (:class:`BuildSession`) from its warm fork server: the
-process loads the app once (:class:`~sitec.compiler.graph.memory.LoadedApp`), then for
-every rebuild forks a child that runs the incremental build and exits, so each build
-starts from the app as its creation left it, whatever the one before cached. When the
-app's code, ``pyproject.toml`` or a file read while it was created has changed, the
-session answers ``stale`` instead and ends: the dev server starts a fresh one, in
-which no module of the old code survives.
+``sitec serve`` starts one (:class:`BuildSession`) from its warm fork server ahead of
+need, as a *standby*: while it waits it reads the last build's record and indexes the
+project's code, which imports nothing of the user's. The first request loads the app
+(:class:`~sitec.compiler.graph.memory.LoadedApp`) and builds; for every rebuild the
+process forks a child that runs the incremental build and exits, so each build starts
+from the app as its creation left it, whatever the one before cached. When the app's
+code, ``pyproject.toml`` or a file read while it was created has changed, the session
+answers ``stale`` instead and ends: the dev server hands the build to its standby, in
+which no module of the old code exists.
 """
 
 from __future__ import annotations
@@ -19,10 +21,14 @@ from dataclasses import dataclass
 from dataclasses import field
 
 from ..analyse import analyse_app
+from ..analyse import parse_ahead
 from ..forked import ForkedCall
 from ..forked import ForkedCallDied
+from ..graph.code import CodeIndex
+from ..graph.code import project_sources
 from ..graph.memory import BuildMemory
 from ..graph.memory import LoadedApp
+from ..graph.memory import ignored_folders
 from ..graph.record import RecordReader
 from ..load import AppLoadError
 from ..output import OutputError
@@ -57,6 +63,10 @@ class BuildOutcome:
         return cls(errors=[report], ended=ended)
 
 
+#: How often a standby session looks for a newer record and changed code while it waits.
+STANDBY_REFRESH = 1.0
+
+
 class BuildSession(ChildProcess):
     """The dev server's handle on one session process.
 
@@ -64,17 +74,14 @@ class BuildSession(ChildProcess):
     not); it ends when told to, or when the dev server's end of the pipe closes.
     """
 
-    def __init__(
-        self, context: BaseContext, settings: BuildSettings, *, saved: t.Sequence[str] = ()
-    ) -> None:
-        super().__init__(
-            context, serve_builds, (settings, list(saved)), name="sitec-session", daemon=False
-        )
+    def __init__(self, context: BaseContext, settings: BuildSettings) -> None:
+        super().__init__(context, serve_builds, (settings,), name="sitec-session", daemon=False)
 
-    def build(self) -> BuildOutcome:
-        """Rebuild and wait for the outcome; a session that died answers with an error."""
+    def build(self, saved: t.Sequence[str] = ()) -> BuildOutcome:
+        """Rebuild after ``saved`` files were saved, and wait for the outcome; a session
+        that died answers with an error."""
         try:
-            outcome: BuildOutcome = self.ask("build")
+            outcome: BuildOutcome = self.ask(list(saved))
         except (EOFError, OSError):
             self.process.join(5)
             return BuildOutcome.failed(
@@ -86,43 +93,78 @@ class BuildSession(ChildProcess):
         return outcome
 
 
-def serve_builds(conn: Connection, settings: BuildSettings, saved: list[str]) -> None:
-    """The session process: load the app (``saved``: files just saved, see
-    :class:`LoadedApp`), then build on each request until stale."""
+def serve_builds(conn: Connection, settings: BuildSettings) -> None:
+    """The session process: wait as a standby until the first request, load the app,
+    then build on each request until stale. A request is the list of files just saved
+    (see :class:`LoadedApp`); ``None`` ends the process."""
     # Ctrl-C reaches the whole process group; the dev server decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     records = RecordReader(settings.output)
+    index: CodeIndex | None = None
+    while True:
+        index = _read_ahead(settings, records, index)
+        if conn.poll(STANDBY_REFRESH):
+            break
+    saved = _next_request(conn)
+    if saved is None:
+        return
     try:
-        loaded = LoadedApp(settings, saved=saved)
+        loaded = LoadedApp(settings, saved=saved, index=index)
     except AppLoadError as e:
         conn.send(BuildOutcome.failed(report_of(str(e), settings.project_root), ended=True))
         return
-    warm = False
-    while True:
-        try:
-            request = conn.recv()
-        except EOFError:
-            return
-        if request is None:
-            return
-        changed = loaded.changed()
+    _build_and_answer(conn, loaded, records)
+    # While nobody waits: what the creation read (the first build did not wait for
+    # it), and what every later build reads again, each in a fork of this process (the
+    # first build did it in its own). A failing analysis fails again in the build,
+    # which reports it.
+    loaded.stamp()
+    loaded.code_index()
+    with contextlib.suppress(Exception):
+        analyse_app(loaded.app, settings.project_root)
+    while (saved := _next_request(conn)) is not None:
+        changed = loaded.changed(saved)
         if changed:
             conn.send(BuildOutcome(stale=changed, ended=True))
             return
-        memory = BuildMemory(settings, loaded=loaded, records=records)
-        if memory.up_to_date():
-            conn.send(BuildOutcome(up_to_date=True))
-        else:
-            conn.send(_build_in_fork(loaded, memory))
-            records.read()  # the new one, while nobody waits
-        if not warm:
-            # What every later build reads again, each in a fork of this process: done
-            # once the first build is sent, which did it itself. A failing analysis
-            # fails again in the build, which reports it.
-            loaded.code_index()
-            with contextlib.suppress(Exception):
-                analyse_app(loaded.app, settings.project_root)
-            warm = True
+        _build_and_answer(conn, loaded, records)
+
+
+def _next_request(conn: Connection) -> list[str] | None:
+    """The next request; ``None`` when told to end, or when the dev server is gone."""
+    try:
+        request: list[str] | None = conn.recv()
+    except EOFError:
+        return None
+    return request
+
+
+def _build_and_answer(conn: Connection, loaded: LoadedApp, records: RecordReader) -> None:
+    memory = BuildMemory(loaded.settings, loaded=loaded, records=records)
+    if memory.up_to_date():
+        conn.send(BuildOutcome(up_to_date=True))
+        return
+    conn.send(_build_in_fork(loaded, memory))
+    records.read()  # the new one, while nobody waits
+
+
+def _read_ahead(
+    settings: BuildSettings, records: RecordReader, index: CodeIndex | None
+) -> CodeIndex | None:
+    """What a standby reads before it is needed: the last record (kept by ``records``),
+    an index of the project's code (``index`` again while its sources are the same
+    files) and the analysis' parse of them. Whatever fails here is left for the build
+    to find and report."""
+    try:
+        records.read()
+        root = settings.project_root
+        sources = project_sources(root, ignored_folders(settings))
+        if index is None or index.sources != sources or not index.unchanged():
+            index = CodeIndex(root, sources)
+        parse_ahead(root, sources)
+    except Exception:
+        return None
+    return index
 
 
 def _build_in_fork(loaded: LoadedApp, memory: BuildMemory) -> BuildOutcome:

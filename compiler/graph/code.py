@@ -37,6 +37,7 @@ import ast
 import hashlib
 import os
 import symtable
+import time
 import types
 import typing as t
 from collections import deque
@@ -48,6 +49,7 @@ from jinja2 import nodes
 
 from ..analyse.pysource import OUTPUT_FOLDERS
 from ..analyse.pysource import SKIPPED_PARTS
+from .stamps import RACY_NS
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from sitec.runtime import Flask
@@ -112,6 +114,9 @@ class CodeIndex:
         self._by_file: dict[str, list[Unit]] = {}
         self._by_name: dict[str, list[Unit]] = {}
         self._methods: dict[str, list[Unit]] = {}
+        self._read_ns = time.time_ns()
+        #: Each source's size and mtime before it was read.
+        self._read_as = {os.fspath(path): _size_and_mtime(path) for path in self.sources}
         module_digests = []
         for path in self.sources:
             real = os.path.realpath(path)
@@ -138,6 +143,18 @@ class CodeIndex:
         self.units = [unit for units in self._by_file.values() for unit in units]
         #: Changes with the module-level code of any module.
         self.modules_digest = _digest("\n".join(sorted(module_digests)))
+
+    def unchanged(self) -> bool:
+        """Whether every source is still the file it indexed: same size and mtime, and
+        an mtime older than the read by more than a tick of the file system's clock
+        (a write in the same tick would keep it). An index made before the app was
+        imported stands for the imported code when this holds after the import."""
+        for path, read_as in self._read_as.items():
+            if read_as is None or read_as != _size_and_mtime(path):
+                return False
+            if self._read_ns - read_as[1] < RACY_NS:
+                return False
+        return True
 
     def units_of(self, function: t.Any) -> list[Unit]:
         """The units of a live callable: a wrapper's and every function it wraps, a
@@ -278,6 +295,14 @@ class PageCode:
             known = _template_names(tree)
         self._template_names[template_file] = known
         return known
+
+
+def _size_and_mtime(path: str | os.PathLike[str]) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns
 
 
 _Scopes = dict[tuple[str, int], list[symtable.SymbolTable]]

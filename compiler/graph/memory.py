@@ -524,24 +524,45 @@ class LoadedApp:
     when that copy went stale (its code, pyproject.toml or a file read while it was
     created changed): the dev server keeps an app between rebuilds until then.
 
+    What the creation read is stamped by :meth:`stamp`, which the dev server's session
+    calls once its first build is out: the build need not wait for a thousand posts to
+    be stamped. A path changed since the load began counts as changed then
+    (:func:`.stamps.during_build`), whenever it is stamped.
+
     A file modified just before the app is loaded cannot be told by its date from one
-    modified while the app read it (:func:`.stamps.during_build`), which would make the
-    copy stale at once. ``saved`` are files known to have just been saved (those that
-    made the last copy stale): they are stamped before the load too, and one that is
-    the same after it was read as it is.
+    modified while the app read it, which would make the copy stale at once. ``saved``
+    are files known to have just been saved (those that made the last copy stale): they
+    are stamped before the load too, and one that is the same after it was read as it is.
+
+    ``index`` is a :class:`~.code.CodeIndex` made before the load (the session makes one
+    while it waits): the app's if its sources are unchanged since.
 
     Raises :class:`~sitec.compiler.load.AppLoadError` when the app does not load.
     """
 
-    def __init__(self, settings: BuildSettings, *, saved: t.Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        settings: BuildSettings,
+        *,
+        saved: t.Iterable[str] = (),
+        index: CodeIndex | None = None,
+    ) -> None:
         from ..load import load_app
 
         self.settings = settings
         self.creation = InputRecorder(settings.project_root, ignored_folders(settings))
-        before = {path: stamps.take(path) for path in saved}
-        started = time.time_ns()
+        self._before = {os.path.realpath(path): stamps.take(path) for path in saved}
+        self._started_ns = time.time_ns()
         with self.creation.recording():
             self.app = load_app(settings)
+        self._stamps: dict[str, Stamp] | None = None
+        self._code_index = index if index is not None and index.unchanged() else None
+
+    def stamp(self) -> dict[str, Stamp]:
+        """What the app's creation read, stamped once."""
+        if self._stamps is not None:
+            return self._stamps
+        settings = self.settings
         paths = [
             *(
                 os.path.realpath(path)
@@ -553,14 +574,21 @@ class LoadedApp:
             *settings_files(settings),
         ]
         self._stamps = {
-            path: _after_load(path, before.get(path), started) for path in dict.fromkeys(paths)
+            path: _after_load(path, self._before.get(path), self._started_ns)
+            for path in dict.fromkeys(paths)
         }
+        return self._stamps
 
-        self._code_index: CodeIndex | None = None
-
-    def changed(self) -> list[str]:
-        """The inputs of the app's creation that changed since it was loaded."""
-        return [path for path, stamp in self._stamps.items() if stamps.check(path, stamp)]
+    def changed(self, saved: t.Iterable[str] = ()) -> list[str]:
+        """The inputs of the app's creation that changed since it was loaded. Files
+        just ``saved`` are looked at first: when one of them changed, that is enough."""
+        stamped = self.stamp()
+        just_saved = [
+            path
+            for path in map(os.path.realpath, saved)
+            if path in stamped and stamps.check(path, stamped[path])
+        ]
+        return just_saved or [path for path, stamp in stamped.items() if stamps.check(path, stamp)]
 
     def code_index(self) -> CodeIndex:
         """The index of the project's code, made once: the code of a loaded app does not
