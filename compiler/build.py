@@ -272,6 +272,7 @@ def build(
             base_url=settings.address.url,
             project_root=settings.project_root,
             g_feeding=analysis.g_feeding_reads,
+            templates=_templates_of_static_routes(analysis.routes),
         ) as pool:
             # One run over a queue the crawl keeps feeding: workers never wait
             # for a "wave" of links to finish.
@@ -367,6 +368,13 @@ def _write_manifest_and_bundle(
     if memory is not None:
         memory.note_bundle(bundle)
     return bundle, record
+
+
+def _templates_of_static_routes(routes: list[RouteAnalysis]) -> dict[str, None]:
+    """Each template a static route can render, once."""
+    return dict.fromkeys(
+        name for route in routes if route.decision == "static" for name in route.templates
+    )
 
 
 def _has_not_found_handler(app: Flask) -> bool:
