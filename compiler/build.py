@@ -272,6 +272,7 @@ def build(
             base_url=settings.address.url,
             project_root=settings.project_root,
             g_feeding=analysis.g_feeding_reads,
+            templates=_templates_to_share(analysis.routes, memory),
         ) as pool:
             # One run over a queue the crawl keeps feeding: workers never wait
             # for a "wave" of links to finish.
@@ -367,6 +368,17 @@ def _write_manifest_and_bundle(
     if memory is not None:
         memory.note_bundle(bundle)
     return bundle, record
+
+
+def _templates_to_share(routes: list[RouteAnalysis], memory: BuildMemory | None) -> list[str]:
+    """The templates the render workers will all need, for the pool to compile once:
+    those of every static route when every page renders. When the memory reuses some
+    pages (a template changed), the workers compile the few they need themselves,
+    rather than this process compiling every one before they start."""
+    if memory is not None and memory.why_all is None:
+        return []
+    static = [route for route in routes if route.decision == "static"]
+    return list(dict.fromkeys(name for route in static for name in route.templates))
 
 
 def _has_not_found_handler(app: Flask) -> bool:

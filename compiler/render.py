@@ -324,12 +324,15 @@ class RenderPool:
         base_url: str = "/",
         project_root: str | Path | None = None,
         g_feeding: GFeeding | None = None,
+        templates: t.Iterable[str] = (),
     ) -> None:
         self.app = app
         self.jobs = max(1, jobs)
         self.base_url = base_url
         self.project_root = project_root
         self.g_feeding = g_feeding
+        #: Templates the pages will render: compiled once, before the workers fork.
+        self.templates = tuple(templates)
         self._renderer: _Renderer | None = None
         self._workers: list[_Worker] = []
         self._rendering = False
@@ -339,6 +342,7 @@ class RenderPool:
         if self.jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
             self._context = multiprocessing.get_context("fork")
             self._renderer.environ["wsgi.multiprocess"] = True
+            _compile_templates(self.app, self.templates)
             # What exists now is shared with the workers: keep their garbage
             # collector from walking (and so copying) those pages.
             with frozen():
@@ -497,6 +501,17 @@ class RenderPool:
             )
         queue.suspect(held)
         return None
+
+
+def _compile_templates(app: Flask, names: t.Iterable[str]) -> None:
+    """Load ``names`` into the app's Jinja cache, so that the workers forked next share
+    them instead of each compiling them again (13 ms a worker for a small blog)."""
+    env = app.jinja_env
+    for name in names:
+        try:
+            env.get_template(name)
+        except Exception:
+            pass  # not cached: the page that renders it raises it, and reports it
 
 
 class _UrlQueue:

@@ -96,3 +96,24 @@ def test_a_chain_of_links_goes_on_while_the_queue_is_long(app) -> None:
     with RenderPool(app, jobs=1, project_root=APP) as pool:
         alone = crawl(pool, others=50, chain=20)
     assert alone[-1] == chained[-1]  # in one process, the chain comes last
+
+
+def test_templates_compiled_before_the_fork_render_the_same(tmp_path: Path) -> None:
+    from sitec.runtime import Flask
+    from sitec.runtime import render_template
+
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "good.html").write_text("<p>{{ request.path }}</p>")
+    (tmp_path / "templates" / "broken.html").write_text("{% if %}\n")
+    app = Flask("precompiled", root_path=str(tmp_path))
+    app.add_url_rule("/good/", "good", lambda: render_template("good.html"))
+    app.add_url_rule("/broken/", "broken", lambda: render_template("broken.html"))
+    names = ["good.html", "broken.html", "missing.html"]
+    with RenderPool(app, jobs=2, project_root=tmp_path, templates=names) as pool:
+        # Compiled here, once, for every worker; what failed to compile is not kept.
+        assert [key[1] for key in app.jinja_env.cache] == ["good.html"]
+        pages = {page.url: page for page in pool.render(["/good/", "/broken/"])}
+    good, broken = pages["/good/"], pages["/broken/"]
+    assert (good.status, good.body, good.templates) == (200, b"<p>/good/</p>", ["good.html"])
+    assert broken.status == 500
+    assert broken.error.startswith("templates/broken.html:1: jinja2.exceptions.TemplateSyntaxError")
