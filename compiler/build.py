@@ -272,7 +272,8 @@ def build(
             base_url=settings.address.url,
             project_root=settings.project_root,
             g_feeding=analysis.g_feeding_reads,
-            templates=_templates_to_share(analysis.routes, memory),
+            templates=_templates_to_share(analysis.routes),
+            compiled=memory.compiled_templates if memory is not None else None,
         ) as pool:
             # One run over a queue the crawl keeps feeding: workers never wait
             # for a "wave" of links to finish.
@@ -370,13 +371,8 @@ def _write_manifest_and_bundle(
     return bundle, record
 
 
-def _templates_to_share(routes: list[RouteAnalysis], memory: BuildMemory | None) -> list[str]:
-    """The templates the render workers will all need, for the pool to compile once:
-    those of every static route when every page renders. When the memory reuses some
-    pages (a template changed), the workers compile the few they need themselves,
-    rather than this process compiling every one before they start."""
-    if memory is not None and memory.why_all is None:
-        return []
+def _templates_to_share(routes: list[RouteAnalysis]) -> list[str]:
+    """The templates of every static route, for the render pool to compile once."""
     static = [route for route in routes if route.decision == "static"]
     return list(dict.fromkeys(name for route in static for name in route.templates))
 

@@ -14,6 +14,7 @@ which no module of the old code exists.
 from __future__ import annotations
 
 import contextlib
+import mimetypes
 import signal
 import traceback
 import typing as t
@@ -101,6 +102,7 @@ def serve_builds(conn: Connection, settings: BuildSettings) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     records = RecordReader(settings.output)
     index: CodeIndex | None = None
+    mimetypes.init()  # read once here, not by the build's first static file
     while True:
         index = _read_ahead(settings, records, index)
         if conn.poll(STANDBY_REFRESH):

@@ -261,6 +261,12 @@ class BuildMemory:
         """Where the tree a commit replaces is kept, for the next build to stage in."""
         return cache_folder(self.settings.output) / "spare"
 
+    @property
+    def compiled_templates(self) -> Path:
+        """Where compiled templates are kept between builds (see
+        :mod:`~sitec.compiler.compiled_templates`)."""
+        return cache_folder(self.settings.output) / "templates"
+
     def previous_output(self) -> PreviousOutput | None:
         """The last output, for the staged tree to take unchanged files from."""
         if self.record is None:
