@@ -264,9 +264,7 @@ def build(
             previous=memory.previous_output() if memory is not None else None,
             spare=memory.spare if memory is not None else None,
         ) as output,
-    ):
-        early = _EarlyFiles(output)
-        with RenderPool(
+        RenderPool(
             app,
             jobs=settings.jobs,
             base_url=settings.address.url,
@@ -274,27 +272,30 @@ def build(
             g_feeding=analysis.g_feeding_reads,
             templates=_templates_to_share(analysis.routes),
             compiled=memory.compiled_templates if memory is not None else None,
-        ) as pool:
-            # One run over a queue the crawl keeps feeding: workers never wait
-            # for a "wave" of links to finish.
-            for page in crawl.pages(pool):
-                page.endpoint = crawl.route_of[page.url].endpoint
-                pages[page.url] = page
-                if memory is not None:
-                    memory.note_rendered(page)
-                if progress is not None:
-                    progress(len(pages), len(crawl.route_of))
-                crawl.follow(page)
-                page.links = []  # followed: ten thousand pages' links add up
-                if len(pages) % _FREEZE_EVERY == 0:
-                    gc.freeze()  # the pages so far and their records, until the build ends
-                _forget_cookie_vary_of_g_feeding([page])
-                early.offer(page)
-            if _has_not_found_handler(app):
-                not_found = next(iter(pool.render([NOT_FOUND_PROBE])))
-                if memory is not None:
-                    memory.note_rendered(not_found)
-            folders, probes = _probe_static_folders(app, pool, crawl, settings.output)
+        ) as pool,
+    ):
+        early = _EarlyFiles(output)
+        # One run over a queue the crawl keeps feeding: workers never wait
+        # for a "wave" of links to finish.
+        for page in crawl.pages(pool):
+            page.endpoint = crawl.route_of[page.url].endpoint
+            pages[page.url] = page
+            if memory is not None:
+                memory.note_rendered(page)
+            if progress is not None:
+                progress(len(pages), len(crawl.route_of))
+            crawl.follow(page)
+            page.links = []  # followed: ten thousand pages' links add up
+            if len(pages) % _FREEZE_EVERY == 0:
+                gc.freeze()  # the pages so far and their records, until the build ends
+            _forget_cookie_vary_of_g_feeding([page])
+            early.offer(page)
+        if _has_not_found_handler(app):
+            not_found = next(iter(pool.render([NOT_FOUND_PROBE])))
+            if memory is not None:
+                memory.note_rendered(not_found)
+        folders, probes = _probe_static_folders(app, pool, crawl, settings.output)
+        pool.stop()  # waited for when the build is out
         gc.freeze()  # the pages and their records, until the build ends
         crawl.report_missing_static_files(probes)
         if memory is not None:

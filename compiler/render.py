@@ -339,6 +339,8 @@ class RenderPool:
         self.compiled = compiled
         self._renderer: _Renderer | None = None
         self._workers: list[_Worker] = []
+        #: Workers told to end, not waited for yet.
+        self._stopped: list[_Worker] = []
         self._rendering = False
 
     def __enter__(self) -> RenderPool:
@@ -357,10 +359,10 @@ class RenderPool:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def close(self) -> None:
-        """Stop the workers and wait for them; busy ones are terminated."""
-        workers, self._workers = self._workers, []
-        for worker in workers:
+    def stop(self) -> None:
+        """Tell the workers to end, without waiting for them (:meth:`close` does); busy
+        ones are terminated."""
+        for worker in self._workers:
             if worker.chunks:
                 worker.process.terminate()
             else:
@@ -368,6 +370,13 @@ class RenderPool:
                     worker.conn.send(None)
                 except OSError:
                     pass
+        self._stopped.extend(self._workers)
+        self._workers = []
+
+    def close(self) -> None:
+        """Stop the workers and wait for them."""
+        self.stop()
+        workers, self._stopped = self._stopped, []
         for worker in workers:
             worker.process.join(5)
             if worker.process.is_alive():
