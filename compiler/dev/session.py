@@ -64,7 +64,7 @@ class BuildOutcome:
         return cls(errors=[report], ended=ended)
 
 
-#: How often a standby session looks for a newer record and changed code while it waits.
+#: How often a standby session looks for a newer record while it waits.
 STANDBY_REFRESH = 1.0
 
 
@@ -101,12 +101,13 @@ def serve_builds(conn: Connection, settings: BuildSettings) -> None:
     # Ctrl-C reaches the whole process group; the dev server decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     records = RecordReader(settings.output)
-    index: CodeIndex | None = None
     mimetypes.init()  # read once here, not by the build's first static file
-    while True:
-        index = _read_ahead(settings, records, index)
-        if conn.poll(STANDBY_REFRESH):
-            break
+    index = _read_ahead(settings, records, None)
+    record = records.read()
+    while not conn.poll(STANDBY_REFRESH):
+        if records.read() is not record:  # a build since: perhaps of changed code
+            index = _read_ahead(settings, records, index)
+            record = records.read()
     saved = _next_request(conn)
     if saved is None:
         return

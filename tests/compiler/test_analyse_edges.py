@@ -7,6 +7,9 @@ Fixtures: ``tests/apps/analyse_edges`` and ``tests/apps/analyse_many``.
 
 from __future__ import annotations
 
+import ast
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,7 @@ from test_build_support import line_of
 from sitec.compiler.analyse import AppAnalysis
 from sitec.compiler.analyse import analyse_app
 from sitec.compiler.analyse.pysource import ProjectFiles
+from sitec.compiler.analyse.pysource import SourceCache
 
 APPS = Path(__file__).resolve().parents[1] / "apps"
 APP = APPS / "analyse_edges"
@@ -145,3 +149,31 @@ def test_project_files_are_told_by_their_real_paths(tmp_path: Path) -> None:
     assert files.contains(str(tmp_path / "via" / "pkg" / "views.py"))
     assert not files.contains(str(root / "pkg" / "outside.py"))
     assert not files.contains(str(elsewhere / "real.py"))
+
+
+def test_a_source_is_parsed_again_when_it_changed_or_may_have(tmp_path: Path) -> None:
+    """Parses are kept between analyses (and made before the app is loaded, by the dev
+    server's standby session): one is dropped when its file changed, and when the file
+    was saved within a tick of the clock before the parse, as a later save in that tick
+    would keep its size and date."""
+    path = tmp_path / "module.py"
+    path.write_text("def f():\n    return 1\n")
+    sources = SourceCache()
+    just_saved = sources.parse(str(path))
+    sources.forget_changed()
+    settled = sources.parse(str(path))
+    assert settled is not just_saved
+
+    an_hour_ago = time.time() - 3600
+    os.utime(path, (an_hour_ago, an_hour_ago))
+    sources.forget_changed()
+    settled = sources.parse(str(path))
+    sources.forget_changed()
+    assert sources.parse(str(path)) is settled
+
+    path.write_text("def f():\n    return 2\n")
+    os.utime(path, (an_hour_ago + 1, an_hour_ago + 1))
+    sources.forget_changed()
+    changed = sources.parse(str(path))
+    assert changed is not settled and changed is not None
+    assert ast.unparse(changed.tree).endswith("return 2")

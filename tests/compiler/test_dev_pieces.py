@@ -19,6 +19,8 @@ from sitec.compiler.dev.livereload import ReloadChannel
 from sitec.compiler.dev.watch import OVERFLOW
 from sitec.compiler.dev.watch import ProjectWatcher
 from sitec.compiler.dev.watch import is_noise
+from sitec.compiler.graph.code import CodeIndex
+from sitec.compiler.graph.code import project_sources
 from sitec.compiler.graph.memory import LoadedApp
 from sitec.compiler.project import load_settings
 
@@ -212,3 +214,58 @@ def test_an_app_loaded_just_after_a_save_it_knows_of_is_not_stale(
 
     post.write_text("saved while read")
     assert LoadedApp(settings, saved=saved).changed() == saved
+
+
+def test_a_code_index_made_before_the_load_stands_while_its_sources_are_unchanged(
+    tmp_path: Path, build_project: t.Callable[..., Path]
+) -> None:
+    """The standby session indexes the project's code before it loads the app: the
+    index is the app's only while no source changed since, nor within a tick of the
+    file system's clock before it was read."""
+    (tmp_path / "pyproject.toml").write_text('[tool.sitec]\napp = "indexed:create_app()"\n')
+    source = tmp_path / "indexed.py"
+    source.write_text("from flask import Flask\ndef create_app():\n    return Flask(__name__)\n")
+    an_hour_ago = time.time() - 3600
+    os.utime(source, (an_hour_ago, an_hour_ago))
+    settings = load_settings(tmp_path)
+    sources = project_sources(tmp_path)
+
+    index = CodeIndex(tmp_path, sources)
+    assert index.unchanged()
+    assert LoadedApp(settings, index=index).code_index() is index
+
+    source.write_text(source.read_text() + "def helper():\n    return 1\n")
+    assert not index.unchanged()
+    own = LoadedApp(settings, index=index).code_index()
+    assert own is not index and own.named("helper")
+    assert not CodeIndex(tmp_path, sources).unchanged()  # read in the tick it was saved
+
+
+def test_a_stale_check_looks_at_the_files_just_saved_first(
+    tmp_path: Path, build_project: t.Callable[..., Path]
+) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.sitec]\napp = "reading:create_app()"\n')
+    (tmp_path / "reading.py").write_text(
+        "from pathlib import Path\n"
+        "from flask import Flask\n"
+        "def create_app():\n"
+        "    app = Flask(__name__)\n"
+        "    here = Path(__file__).parent\n"
+        "    app.config['POSTS'] = [(here / name).read_text() for name in ('a.txt', 'b.txt')]\n"
+        "    return app\n"
+    )
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("a")
+    b.write_text("b")
+    an_hour_ago = time.time() - 3600
+    for path in tmp_path.iterdir():
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    loaded = LoadedApp(load_settings(tmp_path))
+    assert loaded.changed() == []
+
+    a.write_text("new a")
+    b.write_text("new b")
+    real_a, real_b = os.path.realpath(a), os.path.realpath(b)
+    assert loaded.changed([str(a)]) == [real_a]  # enough to tell the app stale
+    assert loaded.changed([str(tmp_path / "notes.md")]) == [real_a, real_b]
+    assert loaded.changed() == [real_a, real_b]
