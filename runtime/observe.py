@@ -170,17 +170,15 @@ class Observation:
     # -- recording (called by the installed hooks) ----------------------------
 
     def _request_read(self, name: str, frame: FrameType | None) -> None:
-        if self._quiet:
-            return
+        """Called only when not quiet."""
         places = self._observer._places
         reader = places.reader(frame)
         if reader is not None:
             self._read(f"reads request.{name}", reader)
 
     def _environ_read(self, key: str | None, frame: FrameType | None) -> None:
-        """``key`` of the WSGI environ was read; ``None`` for the whole of it."""
-        if self._quiet:
-            return
+        """``key`` of the WSGI environ was read; ``None`` for the whole of it. Called
+        only when not quiet."""
         places = self._observer._places
         reader = places.environ_reader(frame)
         if reader is not None and places.locate(reader)[:2] not in self._places_read:
@@ -398,20 +396,35 @@ _EXTENSION_KEY = "sitec.observer"
 
 def _recording_request_class(base: type) -> type:
     """A subclass of ``base`` that records reads of request state while observed."""
+    from werkzeug.wrappers import Request as RequestBase
+
+    from .wrappers import Request
+
     quiet = NOT_REQUEST_STATE
     base_getattribute = base.__getattribute__
+    # werkzeug's constructor reads the environ and the request's attributes, which
+    # is never a read of the page: with no user code in it (no subclass of the
+    # user's), it runs quiet instead of looking up the stack for each read.
+    quiet_init = base in (Request, RequestBase)
 
     class ObservedRequest(base):  # type: ignore[valid-type,misc]
         def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-            super().__init__(*args, **kwargs)
             observation = _active.get()
+            if observation is None or not quiet_init:
+                super().__init__(*args, **kwargs)
+            else:
+                observation._quiet += 1
+                try:
+                    super().__init__(*args, **kwargs)
+                finally:
+                    observation._quiet -= 1
             if observation is not None and observation.request is None:
                 observation.request = self
 
         def __getattribute__(self, name: str) -> t.Any:
             if name not in quiet and name[:1] != "_":
                 observation = _active.get()
-                if observation is not None:
+                if observation is not None and not observation._quiet:
                     observation._request_read(name, sys._getframe(1))
             return base_getattribute(self, name)
 
@@ -618,44 +631,44 @@ class RecordingEnviron(dict):  # type: ignore[type-arg]
     __slots__ = ()
 
     def __getitem__(self, key: t.Any) -> t.Any:
-        if _CLIENT_KEY.get(key) is not False and _is_client_key(key):
-            _record_environ(key, sys._getframe(1))
+        if (client := _CLIENT_KEY.get(key)) or (client is None and _is_client_key(key)):
+            _record_environ(key)
         return dict.__getitem__(self, key)
 
     def get(self, key: t.Any, default: t.Any = None) -> t.Any:
-        if _CLIENT_KEY.get(key) is not False and _is_client_key(key):
-            _record_environ(key, sys._getframe(1))
+        if (client := _CLIENT_KEY.get(key)) or (client is None and _is_client_key(key)):
+            _record_environ(key)
         return dict.get(self, key, default)
 
     def __contains__(self, key: object) -> bool:
-        if _CLIENT_KEY.get(key) is not False and _is_client_key(key):
-            _record_environ(t.cast(str, key), sys._getframe(1))
+        if (client := _CLIENT_KEY.get(key)) or (client is None and _is_client_key(key)):
+            _record_environ(t.cast(str, key))
         return dict.__contains__(self, key)
 
     def pop(self, key: t.Any, *default: t.Any) -> t.Any:
-        if _CLIENT_KEY.get(key) is not False and _is_client_key(key):
-            _record_environ(key, sys._getframe(1))
+        if (client := _CLIENT_KEY.get(key)) or (client is None and _is_client_key(key)):
+            _record_environ(key)
         return dict.pop(self, key, *default)
 
     def setdefault(self, key: t.Any, default: t.Any = None) -> t.Any:
-        if _CLIENT_KEY.get(key) is not False and _is_client_key(key):
-            _record_environ(key, sys._getframe(1))
+        if (client := _CLIENT_KEY.get(key)) or (client is None and _is_client_key(key)):
+            _record_environ(key)
         return dict.setdefault(self, key, default)
 
     def __iter__(self) -> t.Iterator[t.Any]:
-        _record_environ(None, sys._getframe(1))
+        _record_environ(None)
         return dict.__iter__(self)
 
     def keys(self) -> t.Any:
-        _record_environ(None, sys._getframe(1))
+        _record_environ(None)
         return dict.keys(self)
 
     def values(self) -> t.Any:
-        _record_environ(None, sys._getframe(1))
+        _record_environ(None)
         return dict.values(self)
 
     def items(self) -> t.Any:
-        _record_environ(None, sys._getframe(1))
+        _record_environ(None)
         return dict.items(self)
 
     def copy(self) -> RecordingEnviron:
@@ -663,10 +676,11 @@ class RecordingEnviron(dict):  # type: ignore[type-arg]
         return RecordingEnviron(dict.items(self))
 
 
-def _record_environ(key: str | None, frame: FrameType) -> None:
+def _record_environ(key: str | None) -> None:
+    """Tell the observation, if any, that the caller of the environ's method read ``key``."""
     observation = _active.get()
-    if observation is not None:
-        observation._environ_read(key, frame)
+    if observation is not None and not observation._quiet:
+        observation._environ_read(key, sys._getframe(2))
 
 
 _audit_hook_installed = False
