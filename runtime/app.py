@@ -492,13 +492,15 @@ class Flask(Scaffold):
 
     def update_template_context(self, context: dict[str, t.Any]) -> None:
         """Add the context processors' values to ``context``; explicit values win."""
+        by_scope = self.template_context_processors
         names: t.Iterable[str | None] = (None,)
         req_ctx = _cv_request.get(None)
-        if req_ctx is not None:
+        # The request's blueprints only matter when some have processors of their own.
+        if req_ctx is not None and (len(by_scope) > 1 or None not in by_scope):
             names = chain(names, reversed(req_ctx.request.blueprints))
         explicit = context.copy()
         for name in names:
-            processors = self.template_context_processors.get(name)
+            processors = by_scope.get(name)
             if processors:
                 for func in processors:
                     context.update(self._sync(func)())
