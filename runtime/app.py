@@ -56,6 +56,7 @@ from .helpers import get_load_dotenv
 from .json.provider import DefaultJSONProvider
 from .json.provider import JSONProvider
 from .logging import create_logger
+from .observe import own_environ
 from .observe import own_get
 from .observe import own_has
 from .routememo import BuiltURLs
@@ -981,7 +982,7 @@ class Flask(Scaffold):
                 subdomain = self.url_map.default_subdomain or ""
             elif server_name is not None and not _host_within(request, server_name):
                 subdomain = _foreign_host_subdomain(request.host, server_name)
-            environ = request.environ
+            environ = own_environ(request)
             if (
                 subdomain is None
                 or own_has(environ, "HTTP_UPGRADE")
@@ -1163,7 +1164,7 @@ class Flask(Scaffold):
 
     def _session_cookie_sent(self, request: Request) -> bool:
         return (
-            own_has(request.environ, "HTTP_COOKIE")
+            own_has(own_environ(request), "HTTP_COOKIE")
             and self.session_interface.get_cookie_name(self) in request.cookies
         )
 
