@@ -24,10 +24,14 @@ _TAG_BODY = r"""((?:[^>=]+|=\s*"[^"]*"|=\s*'[^']*'|=)*+)>"""
 _TAG = re.compile(r"<(?:!--.*?(?:-->|\Z)|[a-zA-Z][^\s/>]*" + _TAG_BODY + ")", re.S)
 _SPECIAL_TAG = re.compile(r"<(base|meta)(?=[\s/>])" + _TAG_BODY, re.I)
 _VALUE = r"""(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>][^\s>]*)))?"""
-# Attributes one after the other (so quoted values are skipped whole); only
-# link attributes get a name.
-_ATTRIBUTE = re.compile(
-    r"""(?:(?i:(href|src|srcset|poster|style))(?=[\s=/>]|$)|[^\s"'>/=]+)""" + _VALUE
+_LINK_NAME = r"(?i:href|src|srcset|poster|style)(?=[\s=/>]|$)"
+_ANY_VALUE = r"""(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>][^\s>]*))?"""  # _VALUE, not captured
+# Attributes one after the other, so quoted values are skipped whole. Each match
+# passes over other attributes (and what separates them) up to the next link
+# attribute, giving its name and value, or up to the end, giving an empty name:
+# the regex engine walks past the many attributes that are no links, not Python.
+_LINK_ATTRIBUTE = re.compile(
+    rf"""(?:[\s"'>/=]+|(?!{_LINK_NAME})[^\s"'>/=]+{_ANY_VALUE})*+(?:({_LINK_NAME}){_VALUE}|\Z)"""
 )
 _ANY_ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)""" + _VALUE)
 _RAW_TEXT = re.compile(r"(?i:<(script|style)\b)(.*?>)(.*?)(?:</(?i:script|style)\s*>|\Z)", re.S)
@@ -48,6 +52,16 @@ _PLAIN_SEGMENT = rf"(?:{_SEGMENT}|\.\.?)"
 _PLAIN_PATH = re.compile(
     rf"(?!//)/?{_PLAIN_SEGMENT}(?:/{_PLAIN_SEGMENT})*+/?\Z|/\Z", re.ASCII
 ).match
+# Whether a page has script or style elements, a base, a meta refresh: searches
+# for the ASCII letters in any case cost less than lowering the page (and
+# lowering turns no other character into one of these letters).
+_START_OF_SPECIAL = re.compile(
+    r"<(?:[sS](?:[cC][rR][iI][pP][tT]|[tT][yY][lL][eE])|[bB][aA][sS][eE])"
+)
+_START_OF_RAW_TEXT = re.compile(r"<[sS](?:[cC][rR][iI][pP][tT]|[tT][yY][lL][eE])")
+_START_OF_BASE = re.compile(r"<[bB][aA][sS][eE]")
+# From the "-": a search for a fixed first character is the quick one.
+_HTTP_EQUIV = re.compile(r"-(?<=[hH][tT][tT][pP]-)[eE][qQ][uU][iI][vV]")
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 
@@ -85,12 +99,15 @@ def html_links(html: str) -> list[str]:
     of a build, and the tag-by-tag parser costs more than rendering the page.
     """
     links: list[str] = []
-    lowered = html.lower()
-    if "<script" in lowered or "<style" in lowered:
-        html = _without_raw_text(html, lowered, links)
-    # All start tags' attributes at once; only the link attributes are named.
+    # One search finds the first script, style or base; the others start there.
+    first = _START_OF_SPECIAL.search(html)
+    at = len(html) if first is None else first.start()
+    base_or_refresh = _START_OF_BASE.search(html, at) or _HTTP_EQUIV.search(html)
+    if _START_OF_RAW_TEXT.search(html, at):
+        html = _without_raw_text(html, html.lower(), links)
+    # All start tags' attributes at once.
     attributes = " ".join(_TAG.findall(html))
-    for name, double, single, bare in _ATTRIBUTE.findall(attributes):
+    for name, double, single, bare in _LINK_ATTRIBUTE.findall(attributes):
         if not name:
             continue
         value = double or single or bare
@@ -104,7 +121,7 @@ def html_links(html: str) -> list[str]:
         else:
             links.append(value)
     base = None
-    if "<base" in lowered or "http-equiv" in lowered:  # a refresh needs http-equiv
+    if base_or_refresh:
         for name, body in _SPECIAL_TAG.findall(html):
             found = {
                 key.lower(): double or single or bare

@@ -209,12 +209,15 @@ class _Renderer:
         known = self._normalised
         if len(known) > 100_000:
             known.clear()
+        get = known.get
         links: dict[str, None] = {}
         for link in dict.fromkeys(raw):
-            key = link if link[:1] == "/" and link[1:2] != "/" else (link, url)
-            path = known.get(key, _UNKNOWN)
+            path = get(link, _UNKNOWN)  # an absolute path's, known by the link alone
             if path is _UNKNOWN:
-                path = known[key] = same_site_path(link, url, self.base_url, hosts=self.hosts)
+                key = link if link[:1] == "/" and link[1:2] != "/" else (link, url)
+                path = get(key, _UNKNOWN)
+                if path is _UNKNOWN:
+                    path = known[key] = same_site_path(link, url, self.base_url, hosts=self.hosts)
             if path is not None:
                 links[path] = None
         return list(links)

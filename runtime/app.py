@@ -56,6 +56,9 @@ from .helpers import get_load_dotenv
 from .json.provider import DefaultJSONProvider
 from .json.provider import JSONProvider
 from .logging import create_logger
+from .observe import own_environ
+from .observe import own_get
+from .observe import own_has
 from .routememo import BuiltURLs
 from .routememo import MatchedRoutes
 from .routememo import RouteMap
@@ -166,7 +169,7 @@ def _bind_to_environ(
         scheme,
         _wsgi_str(environ.get("PATH_INFO"), "/"),
         environ["REQUEST_METHOD"],
-        _wsgi_str(environ.get("QUERY_STRING"), None),
+        _wsgi_str(own_get(environ, "QUERY_STRING"), None),
     )
 
 
@@ -492,13 +495,15 @@ class Flask(Scaffold):
 
     def update_template_context(self, context: dict[str, t.Any]) -> None:
         """Add the context processors' values to ``context``; explicit values win."""
+        by_scope = self.template_context_processors
         names: t.Iterable[str | None] = (None,)
         req_ctx = _cv_request.get(None)
-        if req_ctx is not None:
+        # The request's blueprints only matter when some have processors of their own.
+        if req_ctx is not None and (len(by_scope) > 1 or None not in by_scope):
             names = chain(names, reversed(req_ctx.request.blueprints))
         explicit = context.copy()
         for name in names:
-            processors = self.template_context_processors.get(name)
+            processors = by_scope.get(name)
             if processors:
                 for func in processors:
                     context.update(self._sync(func)())
@@ -977,10 +982,10 @@ class Flask(Scaffold):
                 subdomain = self.url_map.default_subdomain or ""
             elif server_name is not None and not _host_within(request, server_name):
                 subdomain = _foreign_host_subdomain(request.host, server_name)
-            environ = request.environ
+            environ = own_environ(request)
             if (
                 subdomain is None
-                or "HTTP_UPGRADE" in environ
+                or own_has(environ, "HTTP_UPGRADE")
                 or type(self.url_map).bind_to_environ is not Map.bind_to_environ
             ):
                 return self.url_map.bind_to_environ(
@@ -1159,7 +1164,7 @@ class Flask(Scaffold):
 
     def _session_cookie_sent(self, request: Request) -> bool:
         return (
-            "HTTP_COOKIE" in request.environ
+            own_has(own_environ(request), "HTTP_COOKIE")
             and self.session_interface.get_cookie_name(self) in request.cookies
         )
 

@@ -37,7 +37,6 @@ import os
 import sys
 import sysconfig
 import typing as t
-from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import update_wrapper
 
@@ -170,17 +169,15 @@ class Observation:
     # -- recording (called by the installed hooks) ----------------------------
 
     def _request_read(self, name: str, frame: FrameType | None) -> None:
-        if self._quiet:
-            return
+        """Called only when not quiet."""
         places = self._observer._places
         reader = places.reader(frame)
         if reader is not None:
             self._read(f"reads request.{name}", reader)
 
     def _environ_read(self, key: str | None, frame: FrameType | None) -> None:
-        """``key`` of the WSGI environ was read; ``None`` for the whole of it."""
-        if self._quiet:
-            return
+        """``key`` of the WSGI environ was read; ``None`` for the whole of it. Called
+        only when not quiet."""
         places = self._observer._places
         reader = places.environ_reader(frame)
         if reader is not None and places.locate(reader)[:2] not in self._places_read:
@@ -295,15 +292,10 @@ class Observer:
         _install_audit_hook()
         app.extensions[_EXTENSION_KEY] = self
 
-    @contextmanager
-    def observe(self) -> t.Iterator[Observation]:
-        """Record what requests of the app do in this context until the block ends."""
-        observation = Observation(self)
-        token = _active.set(observation)
-        try:
-            yield observation
-        finally:
-            _active.reset(token)
+    def observe(self) -> _Observing:
+        """Record what requests of the app do in this context until the block ends:
+        ``with observer.observe() as observation:``."""
+        return _Observing(Observation(self))
 
     def uninstall(self) -> None:
         """Undo the installation; the app behaves exactly as before."""
@@ -396,29 +388,71 @@ class Observer:
 _EXTENSION_KEY = "sitec.observer"
 
 
+class _Observing:
+    """The context manager of :meth:`Observer.observe` (a class: the compiler enters
+    one per page, and a generator-based one costs twice as much)."""
+
+    __slots__ = ("observation", "_token")
+
+    def __init__(self, observation: Observation) -> None:
+        self.observation = observation
+
+    def __enter__(self) -> Observation:
+        self._token = _active.set(self.observation)
+        return self.observation
+
+    def __exit__(self, *exc_info: object) -> None:
+        _active.reset(self._token)
+
+
 def _recording_request_class(base: type) -> type:
     """A subclass of ``base`` that records reads of request state while observed."""
+    from werkzeug.wrappers import Request as RequestBase
+
+    from .wrappers import Request
+
     quiet = NOT_REQUEST_STATE
     base_getattribute = base.__getattribute__
+    # werkzeug's constructor reads the environ and the request's attributes, which
+    # is never a read of the page: with no user code in it (no subclass of the
+    # user's), it runs quiet instead of looking up the stack for each read.
+    quiet_init = base in (Request, RequestBase)
 
     class ObservedRequest(base):  # type: ignore[valid-type,misc]
         def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-            super().__init__(*args, **kwargs)
             observation = _active.get()
+            if observation is None or not quiet_init:
+                super().__init__(*args, **kwargs)
+            else:
+                observation._quiet += 1
+                try:
+                    super().__init__(*args, **kwargs)
+                finally:
+                    observation._quiet -= 1
             if observation is not None and observation.request is None:
                 observation.request = self
 
         def __getattribute__(self, name: str) -> t.Any:
             if name not in quiet and name[:1] != "_":
                 observation = _active.get()
-                if observation is not None:
+                if observation is not None and not observation._quiet:
                     observation._request_read(name, sys._getframe(1))
             return base_getattribute(self, name)
 
     ObservedRequest.__name__ = base.__name__
     ObservedRequest.__qualname__ = base.__qualname__
     ObservedRequest.__module__ = base.__module__
+    ObservedRequest._unobserved_getattribute = base_getattribute  # for own_environ
     return ObservedRequest
+
+
+def own_environ(request: t.Any) -> t.Any:
+    """``request.environ``, for the runtime's own use (see :func:`own_get`): an
+    observed request does not look up the stack for it."""
+    getattribute = type(request).__dict__.get("_unobserved_getattribute")
+    if getattribute is None:
+        return request.environ
+    return getattribute(request, "environ")
 
 
 def _recording_globals_class(base: type) -> type:
@@ -618,44 +652,44 @@ class RecordingEnviron(dict):  # type: ignore[type-arg]
     __slots__ = ()
 
     def __getitem__(self, key: t.Any) -> t.Any:
-        if _CLIENT_KEY.get(key) is not False and _is_client_key(key):
-            _record_environ(key, sys._getframe(1))
+        if (client := _CLIENT_KEY.get(key)) or (client is None and _is_client_key(key)):
+            _record_environ(key)
         return dict.__getitem__(self, key)
 
     def get(self, key: t.Any, default: t.Any = None) -> t.Any:
-        if _CLIENT_KEY.get(key) is not False and _is_client_key(key):
-            _record_environ(key, sys._getframe(1))
+        if (client := _CLIENT_KEY.get(key)) or (client is None and _is_client_key(key)):
+            _record_environ(key)
         return dict.get(self, key, default)
 
     def __contains__(self, key: object) -> bool:
-        if _CLIENT_KEY.get(key) is not False and _is_client_key(key):
-            _record_environ(t.cast(str, key), sys._getframe(1))
+        if (client := _CLIENT_KEY.get(key)) or (client is None and _is_client_key(key)):
+            _record_environ(t.cast(str, key))
         return dict.__contains__(self, key)
 
     def pop(self, key: t.Any, *default: t.Any) -> t.Any:
-        if _CLIENT_KEY.get(key) is not False and _is_client_key(key):
-            _record_environ(key, sys._getframe(1))
+        if (client := _CLIENT_KEY.get(key)) or (client is None and _is_client_key(key)):
+            _record_environ(key)
         return dict.pop(self, key, *default)
 
     def setdefault(self, key: t.Any, default: t.Any = None) -> t.Any:
-        if _CLIENT_KEY.get(key) is not False and _is_client_key(key):
-            _record_environ(key, sys._getframe(1))
+        if (client := _CLIENT_KEY.get(key)) or (client is None and _is_client_key(key)):
+            _record_environ(key)
         return dict.setdefault(self, key, default)
 
     def __iter__(self) -> t.Iterator[t.Any]:
-        _record_environ(None, sys._getframe(1))
+        _record_environ(None)
         return dict.__iter__(self)
 
     def keys(self) -> t.Any:
-        _record_environ(None, sys._getframe(1))
+        _record_environ(None)
         return dict.keys(self)
 
     def values(self) -> t.Any:
-        _record_environ(None, sys._getframe(1))
+        _record_environ(None)
         return dict.values(self)
 
     def items(self) -> t.Any:
-        _record_environ(None, sys._getframe(1))
+        _record_environ(None)
         return dict.items(self)
 
     def copy(self) -> RecordingEnviron:
@@ -663,10 +697,29 @@ class RecordingEnviron(dict):  # type: ignore[type-arg]
         return RecordingEnviron(dict.items(self))
 
 
-def _record_environ(key: str | None, frame: FrameType) -> None:
+def own_get(environ: t.Mapping[str, t.Any], key: str) -> t.Any:
+    """``environ.get(key)``, for a read the runtime makes for itself.
+
+    Such a read is never the page's: a :class:`RecordingEnviron` would only look
+    up the stack to find so (a runtime frame). It is read as the dict it is.
+    """
+    if type(environ) is RecordingEnviron:
+        return dict.get(environ, key)
+    return environ.get(key)
+
+
+def own_has(environ: t.Mapping[str, t.Any], key: str) -> bool:
+    """``key in environ``, for a read the runtime makes for itself (see :func:`own_get`)."""
+    if type(environ) is RecordingEnviron:
+        return dict.__contains__(environ, key)
+    return key in environ
+
+
+def _record_environ(key: str | None) -> None:
+    """Tell the observation, if any, that the caller of the environ's method read ``key``."""
     observation = _active.get()
-    if observation is not None:
-        observation._environ_read(key, frame)
+    if observation is not None and not observation._quiet:
+        observation._environ_read(key, sys._getframe(2))
 
 
 _audit_hook_installed = False

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import typing as t
 from collections import ChainMap
+from collections.abc import KeysView
 
 from jinja2 import BaseLoader
 from jinja2 import Environment as BaseEnvironment
@@ -47,6 +48,30 @@ def _default_template_ctx_processor() -> dict[str, t.Any]:
     return rv
 
 
+class _TemplateGlobals(ChainMap):  # type: ignore[type-arg]
+    """A template's globals over the environment's, as Jinja's ``make_globals`` makes
+    them, with a keys view that subtracts from a set at C speed.
+
+    Each ``{% import %}`` or ``{% from ... import %}`` takes the importing context's
+    global names minus the imported template's keys (Jinja's ``_get_default_module``);
+    ``ChainMap``'s own view does that name by name through three Python calls.
+    """
+
+    def keys(self) -> KeysView[t.Any]:
+        return _GlobalsKeys(self)
+
+
+class _GlobalsKeys(KeysView):  # type: ignore[type-arg]
+    def __rsub__(self, other: t.Any) -> t.Any:
+        maps = self._mapping.maps  # type: ignore[attr-defined]
+        if type(other) is not set or any(type(m) is not dict for m in maps):
+            return super().__rsub__(other)
+        rest = set(other)
+        for names in maps:
+            rest.difference_update(names)
+        return rest
+
+
 class AppTemplate(Template):
     """A Jinja template that starts each render with a cheaper context.
 
@@ -68,7 +93,7 @@ class AppTemplate(Template):
         if (
             shared
             or locals
-            or type(template_globals) is not ChainMap
+            or type(template_globals) not in (ChainMap, _TemplateGlobals)
             or len(template_globals.maps) != 2
             or template_globals.maps[0]
             or template_globals.maps[1] is not env.globals
@@ -95,6 +120,9 @@ class Environment(BaseEnvironment):
             options["loader"] = app.create_global_jinja_loader()
         super().__init__(**options)
         self.app = app
+
+    def make_globals(self, d: t.MutableMapping[str, t.Any] | None) -> t.MutableMapping[str, t.Any]:
+        return _TemplateGlobals({} if d is None else d, self.globals)
 
 
 class DispatchingJinjaLoader(BaseLoader):

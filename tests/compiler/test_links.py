@@ -43,6 +43,14 @@ def test_comments_scripts_and_text_are_not_links() -> None:
     assert html_links(html) == ["/real/"]
 
 
+def test_markup_in_any_case_and_link_text_in_other_values() -> None:
+    html = """<A TITLE='href="/in-title/"' data-x=src=/bare/ Href="/one/">
+    <SCRIPT>x = "<a href=/in-script/>"</SCRIPT><p title="İ">
+    <META HTTP-EQUIV="Refresh" CONTENT="0; URL=/moved/"><BASE HREF="/b/">
+    <img SrcSet="two.png 2x">"""
+    assert html_links(html) == ["/one/", "/b/", "/b/two.png", "/moved/"]
+
+
 def test_base_href_resolves_relative_links() -> None:
     assert html_links('<base href="/docs/"><a href="guide/">g</a>') == ["/docs/", "/docs/guide/"]
 

@@ -708,3 +708,31 @@ def test_blueprint_app_template_filters_tests_and_globals(tmp_path: Path) -> Non
         )
 
     assert app.test_client().get("/").text == "a_b_c bot 4 True False True Acme 7"
+
+
+def test_an_imported_template_sees_the_globals_its_importer_was_loaded_with() -> None:
+    """Jinja makes an imported template's module again, with the importer's extra
+    globals, when the importer has globals the imported template lacks."""
+    app = Flask(__name__)
+    app.jinja_env.loader = DictLoader(
+        {
+            "macros.html": "{% macro tag() %}[{{ extra }}|{{ url_for('index') }}]{% endmacro %}",
+            "page.html": '{% from "macros.html" import tag %}{{ tag() }}',
+        }
+    )
+
+    @app.route("/")
+    def index() -> str:
+        return "index"
+
+    env = app.jinja_env
+    with app.test_request_context("/"):
+        assert env.get_template("page.html").render() == "[|/]"
+        assert (
+            env.from_string(
+                '{% from "macros.html" import tag %}{{ tag() }}', globals={"extra": "own"}
+            ).render()
+            == "[own|/]"
+        )
+        assert env.get_template("page.html").render() == "[|/]"
+    assert set(env.get_template("page.html").globals.keys()) == set(env.globals)
