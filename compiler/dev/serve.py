@@ -87,6 +87,8 @@ class DevServer:
         self.session: BuildSession | None = None
         #: The next session, started ahead of need (see :mod:`.session`).
         self._standby: BuildSession | None = None
+        #: Sessions that ended during a rebuild, to wait for once it is out.
+        self._ended: list[BuildSession] = []
         self.app_server: AppServer | None = None
         self._next_app: AppServer | None = None
         self._watcher: ProjectWatcher | None = None
@@ -147,6 +149,8 @@ class DevServer:
         try:
             return self._rebuild(changed)
         finally:
+            while self._ended:
+                self._ended.pop().close()
             if self.watch and self._standby is None:
                 # Once the pages are out: it takes a core while it reads ahead.
                 self._standby = BuildSession(self.context, self.settings)
@@ -214,8 +218,7 @@ class DevServer:
                 self.session = BuildSession(self.context, self.settings)
             outcome = self.session.build(saved)
             if outcome.stale or outcome.ended:
-                # It is ending by itself: nobody needs to wait for it.
-                threading.Thread(target=self.session.close, daemon=True).start()
+                self._ended.append(self.session)  # it ends by itself: waited for later
                 self.session = None
             if not outcome.stale:
                 return outcome
