@@ -39,6 +39,14 @@ class ChildProcess:
             self.conn.send(request)
             return self.conn.recv()
 
+    def tell(self, message: t.Any) -> None:
+        """Send ``message``, which has no answer; a child that is gone is not told."""
+        with self.lock:
+            try:
+                self.conn.send(message)
+            except OSError:
+                pass
+
     def close(self) -> None:
         with self.lock:
             try:

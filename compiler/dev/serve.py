@@ -151,9 +151,11 @@ class DevServer:
         finally:
             while self._ended:
                 self._ended.pop().close()
+            # Once the pages are out: it takes a core while it reads ahead.
             if self.watch and self._standby is None:
-                # Once the pages are out: it takes a core while it reads ahead.
                 self._standby = BuildSession(self.context, self.settings)
+            elif self.watch:
+                self._standby.read_ahead()
 
     def _rebuild(self, changed: list[str]) -> BuildOutcome:
         started = time.perf_counter()

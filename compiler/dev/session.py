@@ -64,8 +64,9 @@ class BuildOutcome:
         return cls(errors=[report], ended=ended)
 
 
-#: How often a standby session looks for a newer record while it waits.
-STANDBY_REFRESH = 1.0
+#: What the dev server tells a standby session after another session's build: read
+#: the new record, and index and parse what changed of the code.
+READ_AHEAD = "read ahead"
 
 
 class BuildSession(ChildProcess):
@@ -93,6 +94,10 @@ class BuildSession(ChildProcess):
             )
         return outcome
 
+    def read_ahead(self) -> None:
+        """Tell a standby to read the new record and code (no answer comes)."""
+        self.tell(READ_AHEAD)
+
 
 def serve_builds(conn: Connection, settings: BuildSettings) -> None:
     """The session process: wait as a standby until the first request, load the app,
@@ -103,12 +108,8 @@ def serve_builds(conn: Connection, settings: BuildSettings) -> None:
     records = RecordReader(settings.output)
     mimetypes.init()  # read once here, not by the build's first static file
     index = _read_ahead(settings, records, None)
-    record = records.read()
-    while not conn.poll(STANDBY_REFRESH):
-        if records.read() is not record:  # a build since: perhaps of changed code
-            index = _read_ahead(settings, records, index)
-            record = records.read()
-    saved = _next_request(conn)
+    while (saved := _next_request(conn)) == READ_AHEAD:
+        index = _read_ahead(settings, records, index)
     if saved is None:
         return
     try:
@@ -125,7 +126,7 @@ def serve_builds(conn: Connection, settings: BuildSettings) -> None:
     loaded.code_index()
     with contextlib.suppress(Exception):
         analyse_app(loaded.app, settings.project_root)
-    while (saved := _next_request(conn)) is not None:
+    while isinstance(saved := _next_request(conn), list):
         changed = loaded.changed(saved)
         if changed:
             conn.send(BuildOutcome(stale=changed, ended=True))
@@ -133,10 +134,10 @@ def serve_builds(conn: Connection, settings: BuildSettings) -> None:
         _build_and_answer(conn, loaded, records)
 
 
-def _next_request(conn: Connection) -> list[str] | None:
+def _next_request(conn: Connection) -> list[str] | str | None:
     """The next request; ``None`` when told to end, or when the dev server is gone."""
     try:
-        request: list[str] | None = conn.recv()
+        request: list[str] | str | None = conn.recv()
     except EOFError:
         return None
     return request
