@@ -23,7 +23,6 @@ import stat
 import subprocess
 import sys
 import tempfile
-import threading
 import typing as t
 from dataclasses import dataclass
 from dataclasses import field
@@ -282,8 +281,6 @@ class StagedOutput:
         self._held: dict[str, int] = {}
         self._fold_case = False
         self._public = ""
-        #: What a recycled tree held, listed while the build writes (see :meth:`_sweep`).
-        self._spare_listing: _Listing | None = None
 
     def __enter__(self) -> StagedOutput:
         check_replaceable(self.out, project_root=self.project_root, force=self.force)
@@ -310,8 +307,6 @@ class StagedOutput:
                 (staging / PUBLIC).mkdir()
             self._public = str(staging / PUBLIC)
             self._fold_case = (staging.parent / staging.name.swapcase()).exists()
-            if self._recycled:
-                self._spare_listing = _Listing(self._public, self._key)
         except OSError as e:
             self._discard()
             raise OutputError(staging, e.strerror or str(e)) from None
@@ -516,22 +511,19 @@ class StagedOutput:
             return False
         return True
 
-    def _sweep(self) -> None:
-        """Remove what a recycled staging tree holds that this build did not write.
-
-        Its entries were listed by a thread while the build wrote (a thousand folders
-        take ~7 ms to list): what the build wrote after the listing is its own, and
-        what the listing saw is removed unless the build claimed its path since."""
-        listing = self._spare_listing
-        entries = listing.entries() if listing is not None else None
-        if entries is None:
-            entries = _Listing.walk(self._public, self._key)
-        for key, path in entries:
-            if key not in self._files and key not in self._folders:
-                try:
-                    _remove(path)
-                except NotADirectoryError:
-                    pass  # in a folder the build replaced with a file: gone with it
+    def _sweep(self, folder: str | None = None, prefix: str = "") -> None:
+        """Remove what a recycled staging tree holds that this build did not write."""
+        with os.scandir(self._public if folder is None else folder) as found:
+            entries = list(found)
+        for entry in entries:
+            key = self._key(prefix + entry.name)
+            if not entry.is_dir(follow_symlinks=False):
+                if key not in self._files:
+                    os.unlink(entry.path)  # a file, or a link to anything
+            elif key in self._folders:
+                self._sweep(entry.path, f"{prefix}{entry.name}/")
+            else:
+                shutil.rmtree(entry.path)
 
     def _old_name(self) -> Path:
         return self.out.parent / f".{self.out.name}.old-{secrets.token_hex(4)}"
@@ -732,43 +724,6 @@ def _same_file(path: str, other: Path) -> bool:
         theirs.st_ino,
         theirs.st_dev,
     )
-
-
-class _Listing:
-    """Every entry under a folder, as ``(key, path)``, folders before what they hold,
-    listed by a thread of its own."""
-
-    def __init__(self, folder: str | os.PathLike[str], key: t.Callable[[str], str]) -> None:
-        self._found: list[tuple[str, str]] | None = None
-        self._thread = threading.Thread(
-            target=self._run, args=(os.fspath(folder), key), name="sitec-listing", daemon=True
-        )
-        self._thread.start()
-
-    def _run(self, folder: str, key: t.Callable[[str], str]) -> None:
-        try:
-            self._found = self.walk(folder, key)
-        except OSError:
-            pass  # the sweep lists it again, and reports what fails
-
-    def entries(self) -> list[tuple[str, str]] | None:
-        """The entries, once listed; ``None`` if the listing failed."""
-        self._thread.join()
-        return self._found
-
-    @staticmethod
-    def walk(folder: str, key: t.Callable[[str], str], prefix: str = "") -> list[tuple[str, str]]:
-        found = []
-        try:
-            with os.scandir(folder) as listed:
-                entries = list(listed)
-        except (FileNotFoundError, NotADirectoryError):
-            return found  # the build replaced it: what it holds now is the build's
-        for entry in entries:
-            found.append((key(prefix + entry.name), entry.path))
-            if entry.is_dir(follow_symlinks=False):
-                found.extend(_Listing.walk(entry.path, key, f"{prefix}{entry.name}/"))
-        return found
 
 
 def _is_folder(path: str) -> bool:
