@@ -56,7 +56,6 @@ from .helpers import get_load_dotenv
 from .json.provider import DefaultJSONProvider
 from .json.provider import JSONProvider
 from .logging import create_logger
-from .observe import own_environ
 from .observe import own_get
 from .observe import own_has
 from .routememo import BuiltURLs
@@ -982,7 +981,7 @@ class Flask(Scaffold):
                 subdomain = self.url_map.default_subdomain or ""
             elif server_name is not None and not _host_within(request, server_name):
                 subdomain = _foreign_host_subdomain(request.host, server_name)
-            environ = own_environ(request)
+            environ = request.environ
             if (
                 subdomain is None
                 or own_has(environ, "HTTP_UPGRADE")
@@ -1164,7 +1163,7 @@ class Flask(Scaffold):
 
     def _session_cookie_sent(self, request: Request) -> bool:
         return (
-            own_has(own_environ(request), "HTTP_COOKIE")
+            own_has(request.environ, "HTTP_COOKIE")
             and self.session_interface.get_cookie_name(self) in request.cookies
         )
 

@@ -13,7 +13,6 @@ from werkzeug.wrappers import Request as RequestBase
 from . import typing as ft
 from .globals import _cv_app
 from .globals import _cv_request
-from .observe import own_environ
 from .signals import appcontext_popped
 from .signals import appcontext_pushed
 
@@ -271,7 +270,7 @@ class RequestContext:
             _cv_request.reset(token)
             # Break the request <-> environ cycle so the request is freed promptly.
             if clear_request:
-                own_environ(active.request)["werkzeug.request"] = None
+                active.request.environ["werkzeug.request"] = None
             if app_ctx is not None:
                 app_ctx.pop(exc)
             if active is not self:

@@ -442,17 +442,7 @@ def _recording_request_class(base: type) -> type:
     ObservedRequest.__name__ = base.__name__
     ObservedRequest.__qualname__ = base.__qualname__
     ObservedRequest.__module__ = base.__module__
-    ObservedRequest._unobserved_getattribute = base_getattribute  # for own_environ
     return ObservedRequest
-
-
-def own_environ(request: t.Any) -> t.Any:
-    """``request.environ``, for the runtime's own use (see :func:`own_get`): an
-    observed request does not look up the stack for it."""
-    getattribute = type(request).__dict__.get("_unobserved_getattribute")
-    if getattribute is None:
-        return request.environ
-    return getattribute(request, "environ")
 
 
 def _recording_globals_class(base: type) -> type:

@@ -231,30 +231,6 @@ def test_the_runtime_reading_the_environ_for_the_app_is_not_a_read() -> None:
     ]
 
 
-def test_the_view_reading_request_environ_is_a_read_the_runtimes_own_are_not() -> None:
-    """The runtime reads request.environ on every request (binding the URL adapter,
-    ending the context) and that is no read; a view's is."""
-    app = Flask(__name__)
-
-    @app.get("/plain")
-    def plain() -> str:
-        return "plain"
-
-    @app.get("/environ")
-    def environ() -> str:
-        return str(request.environ.get("PATH_INFO"))  # environ read
-
-    observer = Observer(app, HERE)
-    with observer.observe() as seen:
-        assert _call(app, "/plain", headers={"Cookie": "a=b", "Upgrade": "h2c"}) == b"plain"
-    assert seen.reads == []
-    with observer.observe() as seen:
-        assert _call(app, "/environ") == b"/environ"
-    assert [(r.message, r.line) for r in seen.reads] == [
-        ("reads request.environ", line_with("environ read"))
-    ]
-
-
 def test_a_request_class_of_the_users_is_observed_while_it_is_built() -> None:
     """The runtime's own request classes are built quietly; a subclass's constructor is
     user code, and what it reads counts."""
