@@ -56,8 +56,6 @@ from .helpers import get_load_dotenv
 from .json.provider import DefaultJSONProvider
 from .json.provider import JSONProvider
 from .logging import create_logger
-from .observe import own_get
-from .observe import own_has
 from .routememo import BuiltURLs
 from .routememo import MatchedRoutes
 from .routememo import RouteMap
@@ -168,7 +166,7 @@ def _bind_to_environ(
         scheme,
         _wsgi_str(environ.get("PATH_INFO"), "/"),
         environ["REQUEST_METHOD"],
-        _wsgi_str(own_get(environ, "QUERY_STRING"), None),
+        _wsgi_str(environ.get("QUERY_STRING"), None),
     )
 
 
@@ -984,7 +982,7 @@ class Flask(Scaffold):
             environ = request.environ
             if (
                 subdomain is None
-                or own_has(environ, "HTTP_UPGRADE")
+                or "HTTP_UPGRADE" in environ
                 or type(self.url_map).bind_to_environ is not Map.bind_to_environ
             ):
                 return self.url_map.bind_to_environ(
@@ -1163,7 +1161,7 @@ class Flask(Scaffold):
 
     def _session_cookie_sent(self, request: Request) -> bool:
         return (
-            own_has(request.environ, "HTTP_COOKIE")
+            "HTTP_COOKIE" in request.environ
             and self.session_interface.get_cookie_name(self) in request.cookies
         )
 

@@ -687,24 +687,6 @@ class RecordingEnviron(dict):  # type: ignore[type-arg]
         return RecordingEnviron(dict.items(self))
 
 
-def own_get(environ: t.Mapping[str, t.Any], key: str) -> t.Any:
-    """``environ.get(key)``, for a read the runtime makes for itself.
-
-    Such a read is never the page's: a :class:`RecordingEnviron` would only look
-    up the stack to find so (a runtime frame). It is read as the dict it is.
-    """
-    if type(environ) is RecordingEnviron:
-        return dict.get(environ, key)
-    return environ.get(key)
-
-
-def own_has(environ: t.Mapping[str, t.Any], key: str) -> bool:
-    """``key in environ``, for a read the runtime makes for itself (see :func:`own_get`)."""
-    if type(environ) is RecordingEnviron:
-        return dict.__contains__(environ, key)
-    return key in environ
-
-
 def _record_environ(key: str | None) -> None:
     """Tell the observation, if any, that the caller of the environ's method read ``key``."""
     observation = _active.get()
