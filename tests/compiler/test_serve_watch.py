@@ -7,7 +7,8 @@ template edit is served and announced for its page only; a broken template, a vi
 that raises, a syntax error in the app's code and a deleted template each leave the
 last good build served and are reported with ``file:line`` and the line of code, in
 the terminal and on the stream, until the file is fixed; a Python change reaches the
-dynamic half; rapid saves end with the last one built.
+dynamic half, and so does a file the app reads while it is created; rapid saves end
+with the last one built.
 """
 
 from __future__ import annotations
@@ -196,6 +197,22 @@ def test_python_changes_reach_the_dynamic_half(
     event = stream.next("built")
     assert event["dynamic"] and event["touched"] == []
     assert get(port, "/search?q=tea") == (200, "found for tea")
+
+
+def test_a_file_read_while_the_app_is_created_rebuilds_every_page(
+    served: tuple[Path, int, Path], stream: EventStream
+) -> None:
+    """The app is created again from the saved file, by the standby session (started
+    ahead of the save), and every page that shows the title is rewritten."""
+    project, port, _ = served
+    edit(project / "settings.toml", "The Incremental Site", "The Watched Site")
+    event = stream.next("built")
+    assert {"/", "/about/"} <= set(event["touched"])
+    assert "The Watched Site" in get(port, "/")[1]
+    assert "The Watched Site" in get(port, "/about/")[1]
+    edit(project / "settings.toml", "The Watched Site", "The Incremental Site")
+    stream.next("built")
+    assert "The Incremental Site" in get(port, "/")[1]
 
 
 def test_an_app_that_does_not_load_keeps_both_halves_up(
