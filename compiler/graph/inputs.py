@@ -34,17 +34,39 @@ class InputRecorder:
     ``environment`` holds each variable read (``None`` when unset); when the whole
     environment was listed (``from_prefixed_env`` does), ``environment_names`` holds
     the names it had.
+
+    While recording, a path is only noted (made absolute); it is resolved and sorted
+    when first asked for, once the app that read a thousand posts is created and the
+    build that waits for it is done.
     """
 
     def __init__(self, project_root: Path, ignored: t.Iterable[Path] = ()) -> None:
         self.root = os.path.join(os.path.realpath(project_root), "")
         self.ignored = tuple(os.path.join(os.path.realpath(p), "") for p in ignored)
-        self.files: dict[str, None] = {}
-        self.folders: dict[str, None] = {}
-        self.code: dict[str, None] = {}
         self.environment: dict[str, str | None] = {}
         self.environment_names: list[str] | None = None
+        self._files: dict[str, None] = {}
+        self._folders: dict[str, None] = {}
+        self._code: dict[str, None] = {}
+        #: Paths opened and folders listed, noted but not sorted yet.
+        self._opened: list[str] = []
+        self._listed: list[str] = []
         self._realpath = RealPaths()
+
+    @property
+    def files(self) -> dict[str, None]:
+        self._sort()
+        return self._files
+
+    @property
+    def folders(self) -> dict[str, None]:
+        self._sort()
+        return self._folders
+
+    @property
+    def code(self) -> dict[str, None]:
+        self._sort()
+        return self._code
 
     @contextmanager
     def recording(self) -> t.Iterator[InputRecorder]:
@@ -60,8 +82,27 @@ class InputRecorder:
             os.environ = environ  # noqa: B003
             _active.reset(token)
 
-    def _inside(self, path: t.Any) -> str | None:
-        full = self._realpath(os.fsdecode(path))
+    def _file_opened(self, path: t.Any) -> None:
+        self._opened.append(_absolute(path))
+
+    def _folder_listed(self, path: t.Any) -> None:
+        self._listed.append(_absolute(path))
+
+    def _sort(self) -> None:
+        """Resolve the paths noted since the last time, and keep those of the project."""
+        opened, self._opened = self._opened, []
+        for path in opened:
+            full = self._inside(path)
+            if full is not None and not full.endswith((".pyc", ".so")):
+                (self._code if full.endswith(".py") else self._files)[full] = None
+        listed, self._listed = self._listed, []
+        for path in listed:
+            full = self._inside(path)
+            if full is not None:
+                self._folders[full] = None
+
+    def _inside(self, path: str) -> str | None:
+        full = self._realpath(path)
         folder = os.path.join(full, "")
         if not folder.startswith(self.root) or folder.startswith(self.ignored):
             return None
@@ -70,16 +111,11 @@ class InputRecorder:
             return None
         return full
 
-    def _file_opened(self, path: t.Any) -> None:
-        full = self._inside(path)
-        if full is None or full.endswith((".pyc", ".so")):
-            return
-        (self.code if full.endswith(".py") else self.files)[full] = None
 
-    def _folder_listed(self, path: t.Any) -> None:
-        full = self._inside(path)
-        if full is not None:
-            self.folders[full] = None
+def _absolute(path: t.Any) -> str:
+    """``path`` as text, joined to the working folder of now if it is relative."""
+    text = os.fsdecode(path)
+    return text if os.path.isabs(text) else os.path.join(os.getcwd(), text)
 
 
 class _RecordingEnviron(os._Environ):  # type: ignore[type-arg]
