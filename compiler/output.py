@@ -220,8 +220,8 @@ def check_replaceable(
 class PreviousFiles(t.Protocol):
     """The last committed tree, as far as its files can be taken unchanged."""
 
-    def file_for(self, file: str, sha256: str) -> Path | None:
-        """The last tree's ``file`` when it holds exactly these bytes."""
+    def file_for(self, file: str, sha256: str) -> str | None:
+        """The last tree's ``file`` (its path) when it holds exactly these bytes."""
 
     def static_for(self, source: Path, file: str) -> tuple[Path, str, int] | None:
         """The last tree's copy of ``source`` at ``file`` (path, sha256, size), when the
@@ -367,7 +367,7 @@ class StagedOutput:
     def keep(
         self,
         file: str,
-        previous: Path,
+        previous: str | os.PathLike[str],
         *,
         url: str,
         headers: Headers | None,
@@ -558,11 +558,13 @@ class StagedOutput:
         headers = {"Content-Type": get_content_type(mimetype, "utf-8")} | extra
         return WrittenFile(url, file, sha256, size, recorded_headers(headers))
 
-    def _copy_bytes(self, source: Path, path: str, file: str, url: str) -> tuple[str, int]:
+    def _copy_bytes(
+        self, source: str | os.PathLike[str], path: str, file: str, url: str
+    ) -> tuple[str, int]:
         digest = hashlib.sha256()
         size = 0
         try:
-            with source.open("rb") as src, open(self._create(path, file, url), "wb") as dest:
+            with open(source, "rb") as src, open(self._create(path, file, url), "wb") as dest:
                 while chunk := src.read(1 << 20):
                     digest.update(chunk)
                     dest.write(chunk)
@@ -571,7 +573,7 @@ class StagedOutput:
             raise OutputError(self.out, f"cannot copy {source}: {e.strerror}") from None
         return digest.hexdigest(), size
 
-    def _take(self, previous: Path, path: str, file: str, url: str) -> None:
+    def _take(self, previous: str | os.PathLike[str], path: str, file: str, url: str) -> None:
         """Put the last tree's ``previous`` at ``file`` (``path``, claimed): a hard link,
         else a copy."""
         if self.link_unchanged:
@@ -583,7 +585,7 @@ class StagedOutput:
                 return
         self._copy_bytes(previous, path, file, url)
 
-    def _link(self, previous: Path, path: str, file: str, url: str) -> bool:
+    def _link(self, previous: str | os.PathLike[str], path: str, file: str, url: str) -> bool:
         """Hard-link ``previous`` at ``path``; ``False`` where links cannot be made."""
         try:
             if self._recycled:
@@ -713,7 +715,7 @@ def _write_all(fd: int, data: bytes) -> None:
         os.close(fd)
 
 
-def _same_file(path: str, other: Path) -> bool:
+def _same_file(path: str, other: str | os.PathLike[str]) -> bool:
     """Whether ``path`` is the very file ``other`` is (hard links of one file)."""
     try:
         mine = os.lstat(path)

@@ -13,10 +13,12 @@ from __future__ import annotations
 import re
 import types
 import typing as t
+import weakref
 from collections import deque
 from dataclasses import dataclass
 from dataclasses import field
 
+from jinja2 import Environment
 from jinja2 import TemplateError
 from jinja2 import nodes
 
@@ -104,7 +106,7 @@ class Templates:
 
     def _parse(self, name: str, source: str) -> TemplateFacts:
         try:
-            tree = self.env.parse(source, name)
+            tree = parsed_template(self.env, source, name)
         except TemplateError as e:
             return TemplateFacts(name, error=f"template {name} does not parse: {e}")
         walker = _Walker(TemplateFacts(name), self)
@@ -316,3 +318,22 @@ class _Walker:
         if isinstance(function, types.FunctionType) and graph.in_project(function):
             kind = {"globals": "", "filters": "filter ", "tests": "test "}[table]
             self.facts.calls.append((Func(function), f"{kind}{name}", line))
+
+
+#: Templates parsed, per environment and source text (see :func:`parsed_template`).
+_PARSED_TEMPLATES: weakref.WeakKeyDictionary[
+    Environment, dict[str | tuple[str, str | None], nodes.Template]
+] = weakref.WeakKeyDictionary()
+
+
+def parsed_template(env: Environment, source: str, name: str | None = None) -> nodes.Template:
+    """``env.parse(source, name)``, parsed once per environment and source text: the
+    analysis reads each template's tree, and the code fingerprints of the pages read it
+    again. Nobody changes a tree. The name only shows in errors, which are not kept,
+    unless an extension reads it while it preprocesses the source."""
+    known = _PARSED_TEMPLATES.setdefault(env, {})
+    key = (source, name) if env.extensions else source
+    tree = known.get(key)
+    if tree is None:
+        tree = known[key] = env.parse(source, name)
+    return tree

@@ -49,6 +49,7 @@ from jinja2 import nodes
 
 from ..analyse.pysource import OUTPUT_FOLDERS
 from ..analyse.pysource import SKIPPED_PARTS
+from ..analyse.templates import parsed_template
 from .stamps import RACY_NS
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -288,7 +289,7 @@ class PageCode:
             return known
         try:
             source = Path(template_file).read_text(encoding="utf-8")
-            tree = self.app.jinja_env.parse(source)
+            tree = parsed_template(self.app.jinja_env, source)
         except (OSError, UnicodeDecodeError, TemplateSyntaxError):
             known = frozenset(), frozenset()  # the render failed too: it renders again
         else:

@@ -85,6 +85,7 @@ class PreviousOutput:
 
     def __init__(self, record: BuildRecord, changes: Changes) -> None:
         self.public = record.output / "public"
+        self._public = os.fspath(self.public)
         self._record = record
         self._changes = changes
         self._sha: dict[str, str] = {}
@@ -94,11 +95,12 @@ class PreviousOutput:
         for file, (_, sha, _) in record.static_files.items():
             self._sha[file] = sha
 
-    def file_for(self, file: str, sha256: str) -> Path | None:
-        """The last output's ``file``, if it holds these bytes and nobody touched it."""
+    def file_for(self, file: str, sha256: str) -> str | None:
+        """The last output's ``file`` (its path), if it holds these bytes and nobody
+        touched it."""
         if self._sha.get(file) != sha256 or file in self._changes.damaged:
             return None
-        return self.public / file
+        return os.path.join(self._public, file)  # no Path: a thousand of them a build
 
     def static_for(self, source: Path, file: str) -> tuple[Path, str, int] | None:
         """The last output's copy of ``source`` at ``file`` (path, sha256, size), if the

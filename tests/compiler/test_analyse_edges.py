@@ -177,3 +177,22 @@ def test_a_source_is_parsed_again_when_it_changed_or_may_have(tmp_path: Path) ->
     changed = sources.parse(str(path))
     assert changed is not settled and changed is not None
     assert ast.unparse(changed.tree).endswith("return 2")
+
+
+def test_a_template_source_is_parsed_once_per_environment() -> None:
+    """The analysis and the code fingerprints share the tree of a template's source; the
+    name is part of the key only when an extension could read it."""
+    from jinja2 import Environment
+
+    from sitec.compiler.analyse.templates import parsed_template
+
+    env = Environment()
+    tree = parsed_template(env, "<p>{{ title }}</p>", "page.html")
+    assert parsed_template(env, "<p>{{ title }}</p>") is tree
+    assert parsed_template(env, "<p>{{ other }}</p>") is not tree
+    assert parsed_template(Environment(), "<p>{{ title }}</p>") is not tree
+
+    with_extension = Environment(extensions=["jinja2.ext.loopcontrols"])
+    named = parsed_template(with_extension, "<p>{{ title }}</p>", "page.html")
+    assert parsed_template(with_extension, "<p>{{ title }}</p>", "page.html") is named
+    assert parsed_template(with_extension, "<p>{{ title }}</p>", "other.html") is not named
