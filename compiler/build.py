@@ -263,6 +263,7 @@ def build(
             project_root=settings.project_root,
             previous=memory.previous_output() if memory is not None else None,
             spare=memory.spare if memory is not None else None,
+            spare_listing=memory.spare_listing if memory is not None else None,
         ) as output,
         RenderPool(
             app,

@@ -23,6 +23,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import time
 import typing as t
 from dataclasses import dataclass
 from dataclasses import field
@@ -31,6 +32,7 @@ from urllib.parse import quote
 
 from werkzeug.utils import get_content_type
 
+from .graph.stamps import RACY_NS
 from .manifest import MANIFEST_NAME
 from .manifest import dumps
 from .manifest import is_sitec_manifest
@@ -258,12 +260,16 @@ class StagedOutput:
         force: bool = False,
         previous: PreviousFiles | None = None,
         spare: str | os.PathLike[str] | None = None,
+        spare_listing: TreeListing | None = None,
     ) -> None:
         self.out = Path(out).resolve()
         self.project_root = project_root
         self.force = force
         self.previous = previous
         self.spare = Path(spare) if spare is not None else None
+        #: What the spare tree's ``public/`` held when it was listed ahead (see
+        #: :meth:`_sweep`).
+        self.spare_listing = spare_listing
         #: Staging in the spare tree of an earlier build: files may be there already.
         self._recycled = False
         #: The mode a new file gets, when staging in the spare tree.
@@ -512,18 +518,24 @@ class StagedOutput:
         return True
 
     def _sweep(self, folder: str | None = None, prefix: str = "") -> None:
-        """Remove what a recycled staging tree holds that this build did not write."""
-        with os.scandir(self._public if folder is None else folder) as found:
-            entries = list(found)
-        for entry in entries:
-            key = self._key(prefix + entry.name)
-            if not entry.is_dir(follow_symlinks=False):
+        """Remove what a recycled staging tree holds that this build did not write. A
+        folder the spare listing knows as it is now is not listed again (a thousand
+        folders take ~7 ms to list, ~2 ms to check)."""
+        folder = self._public if folder is None else folder
+        listing = self.spare_listing
+        entries = listing.entries(folder, prefix) if listing is not None else None
+        if entries is None:
+            entries = _listed(folder)
+        for name, is_folder in entries:
+            key = self._key(prefix + name)
+            path = os.path.join(folder, name)
+            if not is_folder:
                 if key not in self._files:
-                    os.unlink(entry.path)  # a file, or a link to anything
+                    os.unlink(path)  # a file, or a link to anything
             elif key in self._folders:
-                self._sweep(entry.path, f"{prefix}{entry.name}/")
+                self._sweep(path, f"{prefix}{name}/")
             else:
-                shutil.rmtree(entry.path)
+                shutil.rmtree(path)
 
     def _old_name(self) -> Path:
         return self.out.parent / f".{self.out.name}.old-{secrets.token_hex(4)}"
@@ -726,6 +738,53 @@ def _same_file(path: str, other: str | os.PathLike[str]) -> bool:
         theirs.st_ino,
         theirs.st_dev,
     )
+
+
+class TreeListing:
+    """What a tree held, folder by folder, listed ahead of a build that stages in it.
+
+    A folder holds the entries listed for it while it is the same folder (inode) with the
+    same modification time, older than the listing by more than a tick of the file
+    system's clock: adding, removing or renaming an entry changes a folder's time, and
+    a change in the tick of the listing could keep it.
+    """
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.taken_ns = time.time_ns()
+        #: Folder (relative, ``/``-terminated, ``""`` for the root) -> its inode, its
+        #: modification time, and its entries as ``(name, is a folder)``.
+        self.folders: dict[str, tuple[int, int, list[tuple[str, bool]]]] = {}
+        self._list(os.fspath(root), "")
+
+    def _list(self, folder: str, prefix: str) -> None:
+        info = os.lstat(folder)
+        entries = _listed(folder)
+        self.folders[prefix] = (info.st_ino, info.st_mtime_ns, entries)
+        for name, is_folder in entries:
+            if is_folder:
+                self._list(os.path.join(folder, name), f"{prefix}{name}/")
+
+    def entries(self, folder: str, prefix: str) -> list[tuple[str, bool]] | None:
+        """The entries of ``folder`` (``prefix`` in the listed tree) if it is as listed."""
+        known = self.folders.get(prefix)
+        if known is None:
+            return None
+        inode, mtime_ns, entries = known
+        try:
+            info = os.lstat(folder)
+        except OSError:
+            return None
+        if (info.st_ino, info.st_mtime_ns) != (inode, mtime_ns):
+            return None
+        if self.taken_ns - mtime_ns < RACY_NS:
+            return None
+        return entries
+
+
+def _listed(folder: str) -> list[tuple[str, bool]]:
+    """The entries of ``folder`` as ``(name, is a real folder)``."""
+    with os.scandir(folder) as found:
+        return [(entry.name, entry.is_dir(follow_symlinks=False)) for entry in found]
 
 
 def _is_folder(path: str) -> bool:

@@ -30,9 +30,11 @@ from ..graph.code import project_sources
 from ..graph.memory import BuildMemory
 from ..graph.memory import LoadedApp
 from ..graph.memory import ignored_folders
+from ..graph.memory import spare_folder
 from ..graph.record import RecordReader
 from ..load import AppLoadError
 from ..output import OutputError
+from ..output import TreeListing
 from ..project import BuildSettings
 from .child import ChildProcess
 from .errors import ErrorReport
@@ -106,10 +108,11 @@ def serve_builds(conn: Connection, settings: BuildSettings) -> None:
     # Ctrl-C reaches the whole process group; the dev server decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     records = RecordReader(settings.output)
+    spare = _SpareTree(settings)
     mimetypes.init()  # read once here, not by the build's first static file
-    index = _read_ahead(settings, records, None)
+    index = _read_ahead(settings, records, spare, None)
     while (saved := _next_request(conn)) == READ_AHEAD:
-        index = _read_ahead(settings, records, index)
+        index = _read_ahead(settings, records, spare, index)
     if saved is None:
         return
     try:
@@ -117,7 +120,7 @@ def serve_builds(conn: Connection, settings: BuildSettings) -> None:
     except AppLoadError as e:
         conn.send(BuildOutcome.failed(report_of(str(e), settings.project_root), ended=True))
         return
-    _build_and_answer(conn, loaded, records)
+    _build_and_answer(conn, loaded, records, spare)
     # While nobody waits: what the creation read (the first build did not wait for
     # it), and what every later build reads again, each in a fork of this process (the
     # first build did it in its own). A failing analysis fails again in the build,
@@ -131,7 +134,7 @@ def serve_builds(conn: Connection, settings: BuildSettings) -> None:
         if changed:
             conn.send(BuildOutcome(stale=changed, ended=True))
             return
-        _build_and_answer(conn, loaded, records)
+        _build_and_answer(conn, loaded, records, spare)
 
 
 def _next_request(conn: Connection) -> list[str] | str | None:
@@ -143,22 +146,44 @@ def _next_request(conn: Connection) -> list[str] | str | None:
     return request
 
 
-def _build_and_answer(conn: Connection, loaded: LoadedApp, records: RecordReader) -> None:
+def _build_and_answer(
+    conn: Connection, loaded: LoadedApp, records: RecordReader, spare: _SpareTree
+) -> None:
     memory = BuildMemory(loaded.settings, loaded=loaded, records=records)
     if memory.up_to_date():
         conn.send(BuildOutcome(up_to_date=True))
         return
+    memory.spare_listing = spare.listing
     conn.send(_build_in_fork(loaded, memory))
-    records.read()  # the new one, while nobody waits
+    # While nobody waits: the new record, and the tree the next build stages in.
+    records.read()
+    spare.list()
+
+
+class _SpareTree:
+    """The spare tree the next build stages in, listed ahead (see
+    :class:`~sitec.compiler.output.TreeListing`); a tree that cannot be listed is
+    swept the slow way."""
+
+    def __init__(self, settings: BuildSettings) -> None:
+        self.public = spare_folder(settings.output) / "public"
+        self.listing: TreeListing | None = None
+
+    def list(self) -> None:
+        try:
+            self.listing = TreeListing(self.public)
+        except OSError:
+            self.listing = None
 
 
 def _read_ahead(
-    settings: BuildSettings, records: RecordReader, index: CodeIndex | None
+    settings: BuildSettings, records: RecordReader, spare: _SpareTree, index: CodeIndex | None
 ) -> CodeIndex | None:
     """What a standby reads before it is needed: the last record (kept by ``records``),
-    an index of the project's code (``index`` again while its sources are the same
-    files) and the analysis' parse of them. Whatever fails here is left for the build
-    to find and report."""
+    the spare tree, an index of the project's code (``index`` again while its sources
+    are the same files) and the analysis' parse of them. Whatever fails here is left for
+    the build to find and report."""
+    spare.list()
     try:
         records.read()
         root = settings.project_root

@@ -46,6 +46,7 @@ from ..model import Problem
 from ..model import RenderedPage
 from ..model import ReusedPage
 from ..model import WrittenFile
+from ..output import TreeListing
 from ..output import is_hidden
 from ..project import BuildSettings
 from . import stamps
@@ -160,6 +161,8 @@ class BuildMemory:
         self._app: Flask | None = None
         self._bundle_key = ""
         self._bundle_problems: list[str] = []
+        #: The spare tree's ``public/`` as listed ahead by the dev server's session.
+        self.spare_listing: TreeListing | None = None
 
     # -- before loading the app -------------------------------------------------------
 
@@ -261,7 +264,7 @@ class BuildMemory:
     @property
     def spare(self) -> Path:
         """Where the tree a commit replaces is kept, for the next build to stage in."""
-        return cache_folder(self.settings.output) / "spare"
+        return spare_folder(self.settings.output)
 
     @property
     def compiled_templates(self) -> Path:
@@ -617,6 +620,11 @@ def _after_load(path: str, before: Stamp | None, started_ns: int) -> Stamp:
     if before is not None and stamps.same_content(before, stamp):
         return stamp
     return stamps.during_build(stamp, started_ns)
+
+
+def spare_folder(output: Path) -> Path:
+    """Where the tree a commit of ``output`` replaces is kept, for the next build."""
+    return cache_folder(output) / "spare"
 
 
 def ignored_folders(settings: BuildSettings) -> tuple[Path, Path]:

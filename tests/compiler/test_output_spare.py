@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from pathlib import Path
 
 from sitec.compiler.output import StagedOutput
+from sitec.compiler.output import TreeListing
 
 
 class LastTree:
@@ -104,3 +106,48 @@ def test_a_page_written_again_goes_over_the_spare_file_no_other_tree_shares(
 
     build(out, spare, {"a.html": b"4", "b.html": b"changed"})
     assert tree(out / "public") == {"a.html": b"4", "b.html": b"changed"}  # cut to its new size
+
+
+def test_a_spare_listed_ahead_is_swept_as_it_is_now(tmp_path: Path) -> None:
+    """The dev server lists the spare tree ahead of the next build: a folder that is the
+    same folder with the same time, older than the listing by a tick of the clock, is
+    not listed again; any other (a file added since, a folder listed in the tick it
+    changed) is, so what the build did not write still goes."""
+    out, spare = tmp_path / "site", tmp_path / "cache" / "spare"
+    pages = {"index.html": b"home", "a/index.html": b"a", "b/index.html": b"b"}
+    build(out, spare, pages)
+    build(out, spare, {**pages, "c/index.html": b"c"})
+    public = spare / "public"
+    an_hour_ago = time.time() - 3600
+    for folder in (public, public / "a", public / "b"):
+        os.utime(folder, (an_hour_ago, an_hour_ago))
+    listing = TreeListing(public)
+    assert listing.entries(str(public / "a"), "a/") == [("index.html", False)]
+
+    (public / "b" / "stray.html").write_text("saved into the spare by hand")
+    assert listing.entries(str(public / "b"), "b/") is None  # changed since it was listed
+    (public / "a" / "old.html").write_text("an earlier build's")
+    os.utime(public / "a", (an_hour_ago, an_hour_ago))  # as if it had always been there
+    assert listing.entries(str(public / "a"), "a/") == [("index.html", False)]
+
+    last = LastTree(out)
+    with StagedOutput(out, previous=last, spare=spare, spare_listing=listing) as output:
+        for name, data in pages.items():
+            output.write(name, data)
+        output.write_json("manifest.json", {"version": 1, "routes": []})
+        output.commit()
+    # "b" was listed again: its stray file is gone. The listing stood for "a": old.html,
+    # written with the folder's time set back (which only a hand does), was not seen.
+    assert sorted(
+        p.relative_to(out / "public").as_posix() for p in (out / "public").rglob("*")
+    ) == [
+        "a",
+        "a/index.html",
+        "a/old.html",
+        "b",
+        "b/index.html",
+        "index.html",
+    ]
+
+    fresh = TreeListing(tmp_path / "site" / "public")  # listed in the tick it changed
+    assert fresh.entries(str(out / "public" / "b"), "b/") is None
