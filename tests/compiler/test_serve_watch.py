@@ -54,8 +54,8 @@ class EventStream:
                 line = raw.decode().rstrip("\n")
                 if line.startswith("data: "):
                     self.events.put(json.loads(line[6:]))
-        except (OSError, ValueError):
-            pass
+        except (OSError, ValueError, http.client.HTTPException):
+            pass  # the server stopped: a chunked stream cut short is IncompleteRead
 
     def next(self, kind: str | None = None) -> dict[str, t.Any]:
         """The next event (of ``kind``), skipping others."""
