@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 
-from ..graph.stamps import RACY_NS
+from ..graph.stamps import size_and_mtime
+from ..graph.stamps import still_as_read
 
 #: Top-level folders of a project that hold build output, not the app's code.
 OUTPUT_FOLDERS = frozenset({"build", "dist", "_site"})
@@ -127,26 +128,22 @@ class SourceCache:
 
     def __init__(self) -> None:
         self._modules: dict[str, ParsedModule | None] = {}
-        #: Each parsed file's ``(mtime_ns, size)`` before it was read, and when.
+        #: Each parsed file's size and mtime before it was read, and when.
         self._read_as: dict[str, tuple[tuple[int, int] | None, int]] = {}
 
     def forget_changed(self) -> None:
         """Forget the files that changed on disk since they were parsed, and those whose
         mtime was within a tick of the file system's clock of the read (a write in the
         same tick would keep it)."""
-        for filename, (stat_key, read_ns) in list(self._read_as.items()):
-            if (
-                stat_key is None
-                or _stat_key(filename) != stat_key
-                or read_ns - stat_key[0] < RACY_NS
-            ):
+        for filename, (seen, read_ns) in list(self._read_as.items()):
+            if not still_as_read(filename, seen, read_ns):
                 del self._modules[filename], self._read_as[filename]
 
     def parse(self, filename: str) -> ParsedModule | None:
         if filename in self._modules:
             return self._modules[filename]
         parsed: ParsedModule | None = None
-        self._read_as[filename] = (_stat_key(filename), time.time_ns())
+        self._read_as[filename] = (size_and_mtime(filename), time.time_ns())
         try:
             source = Path(filename).read_text(encoding="utf-8")
             tree = ast.parse(source, filename)
@@ -170,14 +167,6 @@ class SourceCache:
         if parsed is None:
             return []
         return parsed.functions.get((code.co_name, code.co_firstlineno), [])
-
-
-def _stat_key(filename: str) -> tuple[int, int] | None:
-    try:
-        info = os.stat(filename)
-    except OSError:
-        return None
-    return info.st_mtime_ns, info.st_size
 
 
 def function_code(obj: object) -> types.CodeType | None:

@@ -50,7 +50,8 @@ from jinja2 import nodes
 from ..analyse.pysource import OUTPUT_FOLDERS
 from ..analyse.pysource import SKIPPED_PARTS
 from ..analyse.templates import parsed_template
-from .stamps import RACY_NS
+from .stamps import size_and_mtime
+from .stamps import still_as_read
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from sitec.runtime import Flask
@@ -117,7 +118,7 @@ class CodeIndex:
         self._methods: dict[str, list[Unit]] = {}
         self._read_ns = time.time_ns()
         #: Each source's size and mtime before it was read.
-        self._read_as = {os.fspath(path): _size_and_mtime(path) for path in self.sources}
+        self._read_as = {os.fspath(path): size_and_mtime(path) for path in self.sources}
         module_digests = []
         for path in self.sources:
             real = os.path.realpath(path)
@@ -150,12 +151,7 @@ class CodeIndex:
         an mtime older than the read by more than a tick of the file system's clock
         (a write in the same tick would keep it). An index made before the app was
         imported stands for the imported code when this holds after the import."""
-        for path, read_as in self._read_as.items():
-            if read_as is None or read_as != _size_and_mtime(path):
-                return False
-            if self._read_ns - read_as[1] < RACY_NS:
-                return False
-        return True
+        return all(still_as_read(path, seen, self._read_ns) for path, seen in self._read_as.items())
 
     def units_of(self, function: t.Any) -> list[Unit]:
         """The units of a live callable: a wrapper's and every function it wraps, a
@@ -296,14 +292,6 @@ class PageCode:
             known = _template_names(tree)
         self._template_names[template_file] = known
         return known
-
-
-def _size_and_mtime(path: str | os.PathLike[str]) -> tuple[int, int] | None:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return info.st_size, info.st_mtime_ns
 
 
 _Scopes = dict[tuple[str, int], list[symtable.SymbolTable]]

@@ -142,6 +142,23 @@ def during_build(stamp: Stamp, started_ns: int) -> Stamp:
     return stamp
 
 
+def size_and_mtime(path: str | os.PathLike[str]) -> tuple[int, int] | None:
+    """A file's size and modification time now; ``None`` when it cannot be stat'ed.
+    What a parse of a file made at ``read_ns`` notes, for :func:`still_as_read`."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns
+
+
+def still_as_read(path: str | os.PathLike[str], seen: tuple[int, int] | None, read_ns: int) -> bool:
+    """Whether ``path`` is still the file that had size and mtime ``seen`` when it was
+    read at ``read_ns``: the same now, and the mtime older than the read by more than
+    :data:`RACY_NS` (a write in the tick of the read would keep both)."""
+    return seen is not None and size_and_mtime(path) == seen and read_ns - seen[1] >= RACY_NS
+
+
 def _listing(path: str | os.PathLike[str]) -> list[str] | None:
     try:
         return sorted(os.listdir(path))
