@@ -1,8 +1,9 @@
 """The build session: a process that holds the app loaded and rebuilds on request.
 
 ``sitec serve`` starts one (:class:`BuildSession`) from its warm fork server ahead of
-need, as a *standby*: while it waits it reads the last build's record and indexes the
-project's code, which imports nothing of the user's. The first request loads the app
+need, as a *standby*: while it waits it reads the last build's record, lists the spare
+tree the next build stages in, and indexes and parses the project's code, which imports
+nothing of the user's. The first request loads the app
 (:class:`~sitec.compiler.graph.memory.LoadedApp`) and builds; for every rebuild the
 process forks a child that runs the incremental build and exits, so each build starts
 from the app as its creation left it, whatever the one before cached. When the app's
@@ -67,7 +68,7 @@ class BuildOutcome:
 
 
 #: What the dev server tells a standby session after another session's build: read
-#: the new record, and index and parse what changed of the code.
+#: the new record, list the spare tree again, and index and parse what changed of the code.
 READ_AHEAD = "read ahead"
 
 
