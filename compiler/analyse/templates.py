@@ -330,10 +330,48 @@ def parsed_template(env: Environment, source: str, name: str | None = None) -> n
     """``env.parse(source, name)``, parsed once per environment and source text: the
     analysis reads each template's tree, and the code fingerprints of the pages read it
     again. Nobody changes a tree. The name only shows in errors, which are not kept,
-    unless an extension reads it while it preprocesses the source."""
+    unless an extension reads it while it preprocesses the source.
+
+    A tree parsed ahead (:func:`parse_templates_ahead`) is taken when ``env`` parses as
+    the stand-in did: no extension, Jinja's own parsing methods, and the same syntax
+    options (Jinja keeps one lexer per set of them)."""
     known = _PARSED_TEMPLATES.setdefault(env, {})
     key = (source, name) if env.extensions else source
     tree = known.get(key)
     if tree is None:
-        tree = known[key] = env.parse(source, name)
+        ahead = _AHEAD.get(source) if _parses_like_jinja(env) else None
+        if ahead is not None and env.lexer is ahead.environment.lexer:
+            tree = _AHEAD.pop(source).set_environment(env)
+        else:
+            tree = env.parse(source, name)
+        known[key] = tree
     return tree
+
+
+def _parses_like_jinja(env: Environment) -> bool:
+    cls = type(env)
+    return not env.extensions and all(
+        getattr(cls, method) is getattr(Environment, method)
+        for method in ("parse", "_parse", "_tokenize", "preprocess")
+    )
+
+
+#: Trees parsed before any app was loaded, by source text; each is taken once.
+_AHEAD: dict[str, nodes.Template] = {}
+
+
+def parse_templates_ahead(paths: t.Iterable[str]) -> None:
+    """Parse the template files ``paths`` (the last build's) with Jinja's default syntax,
+    for :func:`parsed_template`: the dev server's standby session does it while it waits,
+    before it loads the app. A file that cannot be read or parsed is left to the build."""
+    stand_in = Environment()
+    ahead = {}
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8") as file:
+                source = file.read()
+            ahead[source] = _AHEAD.get(source) or stand_in.parse(source)
+        except (OSError, UnicodeDecodeError, TemplateError):
+            continue
+    _AHEAD.clear()
+    _AHEAD.update(ahead)

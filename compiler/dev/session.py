@@ -2,8 +2,9 @@
 
 ``sitec serve`` starts one (:class:`BuildSession`) from its warm fork server ahead of
 need, as a *standby*: while it waits it reads the last build's record, lists the spare
-tree the next build stages in, indexes and parses the project's code, and imports the
-runtime the app will import as ``flask``; none of that imports anything of the user's.
+tree the next build stages in, parses the templates the last build used, indexes and
+parses the project's code, and imports the runtime the app will import as ``flask``;
+none of that imports anything of the user's.
 The first request loads the app (:class:`~sitec.compiler.graph.memory.LoadedApp`) and
 builds; for every rebuild the process forks a child that runs the incremental build and
 exits, so each build starts from the app as its creation left it, whatever the one
@@ -26,6 +27,7 @@ from sitec.runtime import install_flask_alias
 
 from ..analyse import analyse_app
 from ..analyse import parse_ahead
+from ..analyse.templates import parse_templates_ahead
 from ..forked import ForkedCall
 from ..forked import ForkedCallDied
 from ..graph.code import CodeIndex
@@ -34,6 +36,7 @@ from ..graph.memory import BuildMemory
 from ..graph.memory import LoadedApp
 from ..graph.memory import ignored_folders
 from ..graph.memory import spare_folder
+from ..graph.record import TEMPLATES
 from ..graph.record import RecordReader
 from ..load import AppLoadError
 from ..output import OutputError
@@ -184,12 +187,15 @@ def _read_ahead(
     settings: BuildSettings, records: RecordReader, spare: _SpareTree, index: CodeIndex | None
 ) -> CodeIndex | None:
     """What a standby reads before it is needed: the last record (kept by ``records``),
-    the spare tree, an index of the project's code (``index`` again while its sources
-    are the same files) and the analysis' parse of them. Whatever fails here is left for
-    the build to find and report."""
+    the spare tree, the templates the last build's pages loaded, an index of the
+    project's code (``index`` again while its sources are the same files) and the
+    analysis' parse of them. Whatever fails here is left for the build to find and
+    report."""
     spare.list()
     try:
-        records.read()
+        record = records.read()
+        if record is not None:
+            parse_templates_ahead(record.groups.get(TEMPLATES, ()))
         root = settings.project_root
         sources = project_sources(root, ignored_folders(settings))
         if index is None or index.sources != sources or not index.unchanged():

@@ -59,6 +59,7 @@ from .record import CREATION
 from .record import DISCOVERY
 from .record import SETTINGS
 from .record import STATIC
+from .record import TEMPLATES
 from .record import TOOLS
 from .record import BuildRecord
 from .record import Changes
@@ -415,6 +416,7 @@ class BuildMemory:
             CODE: sorted({*self._code_files, *self.creation.code}),
             DISCOVERY: [*self.discovery.files, *self.discovery.folders],
             STATIC: list(self._static_stamps),
+            TEMPLATES: self._templates.files(),
         }
         for path, stamp in self._static_stamps.items():
             record.stamps[path] = stamp

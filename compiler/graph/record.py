@@ -41,6 +41,7 @@ CREATION = "creation"  # read while the app was created: every page again
 CODE = "code"  # the project's Python: the app is reloaded, fingerprints decide
 DISCOVERY = "discovery"  # read while finding URLs: the URLs are found again
 STATIC = "static"  # static folders: changed files are copied again
+TEMPLATES = "templates"  # the template files pages loaded: parsed ahead by the dev server
 
 
 def cache_folder(output: Path) -> Path:

@@ -51,6 +51,10 @@ class TemplateFiles:
             known = self._known[name] = self._resolve(name)
         return known
 
+    def files(self) -> list[str]:
+        """The files of the names resolved so far."""
+        return [known.file for known in self._known.values() if known.file is not None]
+
     def _resolve(self, name: str) -> TemplateInputs:
         searched: list[str] = []
         for loader in self._loaders:

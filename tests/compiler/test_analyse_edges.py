@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import os
 import time
+import typing as t
 from pathlib import Path
 
 import pytest
@@ -196,3 +197,42 @@ def test_a_template_source_is_parsed_once_per_environment() -> None:
     named = parsed_template(with_extension, "<p>{{ title }}</p>", "page.html")
     assert parsed_template(with_extension, "<p>{{ title }}</p>", "page.html") is named
     assert parsed_template(with_extension, "<p>{{ title }}</p>", "other.html") is not named
+
+
+def test_a_template_parsed_ahead_is_taken_once_by_an_environment_that_parses_alike(
+    tmp_path: Path,
+) -> None:
+    """The dev server's standby parses the last build's templates before it loads the
+    app: the app's environment takes such a tree only when it would have parsed the
+    same one (no extension, Jinja's own parsing, the same syntax options)."""
+    from jinja2 import Environment
+    from jinja2 import nodes
+
+    from sitec.compiler.analyse import templates
+    from sitec.compiler.analyse.templates import parse_templates_ahead
+    from sitec.compiler.analyse.templates import parsed_template
+
+    source = "<% if shown %>{{ title }}<% endif %>{% block body %}{% endblock %}\n"
+    page = tmp_path / "page.html"
+    page.write_text(source)
+    missing = tmp_path / "gone.html"
+
+    parse_templates_ahead([str(page), str(missing)])
+    app_env = Environment()
+    tree = parsed_template(app_env, source)
+    assert tree == Environment().parse(source)
+    assert all(node.environment is app_env for node in tree.find_all(nodes.Node))
+    assert parsed_template(Environment(), source) is not tree  # taken once
+
+    class Preprocessing(Environment):
+        def preprocess(self, source: str, *args: t.Any, **kwargs: t.Any) -> str:
+            return source.replace("title", "heading")
+
+    other_syntax = Environment(block_start_string="<%", block_end_string="%>")
+    extended = Environment(extensions=["jinja2.ext.loopcontrols"])
+    for env in (other_syntax, extended, Preprocessing()):
+        parse_templates_ahead([str(page)])
+        assert parsed_template(env, source) == env.parse(source)
+        assert source in templates._AHEAD  # left for an environment that parses alike
+    assert next(parsed_template(other_syntax, source).find_all(nodes.If)).test.name == "shown"
+    assert next(parsed_template(Preprocessing(), source).find_all(nodes.Name)).name == "heading"

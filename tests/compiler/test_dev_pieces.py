@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
+import sys
 import threading
 import time
 import typing as t
@@ -22,6 +24,8 @@ from sitec.compiler.dev.watch import is_noise
 from sitec.compiler.graph.code import CodeIndex
 from sitec.compiler.graph.code import project_sources
 from sitec.compiler.graph.memory import LoadedApp
+from sitec.compiler.graph.record import TEMPLATES
+from sitec.compiler.graph.record import RecordReader
 from sitec.compiler.project import load_settings
 
 
@@ -269,3 +273,34 @@ def test_a_stale_check_looks_at_the_files_just_saved_first(
     assert loaded.changed([str(a)]) == [real_a]  # enough to tell the app stale
     assert loaded.changed([str(tmp_path / "notes.md")]) == [real_a, real_b]
     assert loaded.changed() == [real_a, real_b]
+
+
+def test_the_standby_parses_the_templates_the_last_build_loaded(
+    build_project: t.Callable[..., Path],
+) -> None:
+    """The record lists the template files the pages loaded; the standby parses them
+    before it loads the app, and the analysis of the app it loads takes those trees."""
+    from sitec.compiler.analyse import analyse_app
+    from sitec.compiler.analyse import templates
+
+    project = build_project("incremental_site")
+    built = subprocess.run(
+        [sys.executable, "-c", "from sitec.compiler.cli import main; main()", "build"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert built.returncode == 0, built.stderr
+    settings = load_settings(project)
+    record = RecordReader(settings.output).read()
+    assert record is not None
+    folder = os.path.realpath(project / "site_app" / "templates")
+    names = ["_macros.html", "_nav.html", "about.html", "base.html", "index.html", "post.html"]
+    assert sorted(record.groups[TEMPLATES]) == [os.path.join(folder, name) for name in names]
+
+    templates.parse_templates_ahead(record.groups[TEMPLATES])
+    assert len(templates._AHEAD) == len(names)
+    loaded = LoadedApp(settings)
+    analyse_app(loaded.app, settings.project_root)
+    assert templates._AHEAD == {}  # every tree taken by the app's environment
