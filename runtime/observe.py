@@ -320,7 +320,8 @@ class Observer:
         self._restore.append(restore)
 
     def _install_request_class(self) -> None:
-        self._set(self.app, "request_class", _recording_request_class(self.app.request_class))
+        recording = _recording_request_class(self.app.request_class, self._places.machinery_code)
+        self._set(self.app, "request_class", recording)
 
     def _install_globals_class(self) -> None:
         base = self.app.app_ctx_globals_class
@@ -405,8 +406,12 @@ class _Observing:
         _active.reset(self._token)
 
 
-def _recording_request_class(base: type) -> type:
-    """A subclass of ``base`` that records reads of request state while observed."""
+def _recording_request_class(base: type, machinery_code: t.Container[CodeType]) -> type:
+    """A subclass of ``base`` that records reads of request state while observed.
+
+    A read from a function in ``machinery_code`` is the runtime's own, and is
+    let through without looking further up the stack.
+    """
     from werkzeug.wrappers import Request as RequestBase
 
     from .wrappers import Request
@@ -436,7 +441,9 @@ def _recording_request_class(base: type) -> type:
             if name not in quiet and name[:1] != "_":
                 observation = _active.get()
                 if observation is not None and not observation._quiet:
-                    observation._request_read(name, sys._getframe(1))
+                    frame = sys._getframe(1)
+                    if frame.f_code not in machinery_code:
+                        observation._request_read(name, frame)
             return base_getattribute(self, name)
 
     ObservedRequest.__name__ = base.__name__
@@ -691,7 +698,14 @@ def _record_environ(key: str | None) -> None:
     """Tell the observation, if any, that the caller of the environ's method read ``key``."""
     observation = _active.get()
     if observation is not None and not observation._quiet:
-        observation._environ_read(key, sys._getframe(2))
+        frame = sys._getframe(2)
+        if frame.f_code not in _OWN_ENVIRON_CODE:
+            observation._environ_read(key, frame)
+
+
+#: Functions of the runtime and the compiler seen reading the WSGI environ: their
+#: reads are their own, whoever called them (filled by ``_Places.environ_reader``).
+_OWN_ENVIRON_CODE: set[CodeType] = set()
 
 
 _audit_hook_installed = False
@@ -765,6 +779,9 @@ class _Places:
         self._kinds: dict[str, tuple[int, str | None]] = {}
         self._files: dict[str, str | None] = {}
         self._labels: dict[CodeType, str | None] | None = None
+        #: Functions of the machinery seen reading the request: their reads are
+        #: never the page's, whoever called them (filled by :meth:`reader`).
+        self.machinery_code: set[CodeType] = set()
         here = os.path.dirname(os.path.abspath(__file__))
         machinery = [here]
         for name in ("sitec.compiler", "werkzeug", "click", "blinker", "itsdangerous",
@@ -829,6 +846,7 @@ class _Places:
         them (middleware building a ``Request``), so the search goes past them.
         """
         kinds = self._environ_kinds
+        first = frame
         while frame is not None:
             filename = frame.f_code.co_filename
             kind = kinds.get(filename)
@@ -837,6 +855,8 @@ class _Places:
             if kind == _ENVIRON_READER or "__jinja_template__" in frame.f_globals:
                 return frame
             if kind == _ENVIRON_OWN:
+                if frame is first:
+                    _OWN_ENVIRON_CODE.add(frame.f_code)
                 return None
             frame = frame.f_back
         return None
@@ -851,12 +871,17 @@ class _Places:
 
     def reader(self, frame: FrameType | None) -> FrameType | None:
         """The frame that read, when it is user code; ``None`` for the machinery."""
+        first = frame
         while frame is not None:
             kind = self._kind(frame)
             if kind == _TRANSPARENT:
                 frame = frame.f_back
                 continue
-            return None if kind == _MACHINERY else frame
+            if kind == _MACHINERY:
+                if frame is first:
+                    self.machinery_code.add(frame.f_code)
+                return None
+            return frame
         return None
 
     def user_frame(self, frame: FrameType | None) -> FrameType | None:
