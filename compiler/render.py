@@ -93,27 +93,25 @@ class _Renderer:
         scheme = site.scheme or app.config.get("PREFERRED_URL_SCHEME") or "http"
         self.hosts = frozenset({"localhost", host.lower()})
         self._normalised: dict[t.Any, str | None] = {}
-        # Recording: middleware and WSGI apps that views return read the client's
-        # headers straight from it.
-        self.environ: dict[str, t.Any] = RecordingEnviron(
-            {
-                "REQUEST_METHOD": "GET",
-                "SCRIPT_NAME": _wsgi_path(base_url.rstrip("/")),
-                "PATH_INFO": "/",
-                "QUERY_STRING": "",
-                "SERVER_NAME": host,
-                "SERVER_PORT": port or ("443" if scheme == "https" else "80"),
-                "SERVER_PROTOCOL": "HTTP/1.1",
-                "HTTP_HOST": server_name,
-                "REMOTE_ADDR": "127.0.0.1",
-                "wsgi.version": (1, 0),
-                "wsgi.url_scheme": scheme,
-                "wsgi.errors": sys.stderr,
-                "wsgi.multithread": False,
-                "wsgi.multiprocess": False,
-                "wsgi.run_once": False,
-            }
-        )
+        #: What every request's environ starts from (a plain dict: copied into
+        #: a ``RecordingEnviron`` at a dict's speed).
+        self.environ: dict[str, t.Any] = {
+            "REQUEST_METHOD": "GET",
+            "SCRIPT_NAME": _wsgi_path(base_url.rstrip("/")),
+            "PATH_INFO": "/",
+            "QUERY_STRING": "",
+            "SERVER_NAME": host,
+            "SERVER_PORT": port or ("443" if scheme == "https" else "80"),
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": server_name,
+            "REMOTE_ADDR": "127.0.0.1",
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": scheme,
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+        }
 
     def close(self) -> None:
         self.observer.uninstall()
@@ -122,7 +120,9 @@ class _Renderer:
 
     def render(self, url: str, method: str = "GET") -> RenderedPage:
         app = self.app
-        environ = self.environ.copy()
+        # Recording: middleware and WSGI apps that views return read the client's
+        # headers straight from it.
+        environ = RecordingEnviron(self.environ)
         environ["PATH_INFO"] = _wsgi_path(url)
         if method != "GET":
             environ["REQUEST_METHOD"] = method
@@ -255,6 +255,8 @@ def _in_project(filename: str, project_root: Path) -> bool:
 
 def _wsgi_path(path: str) -> str:
     """A URL path as WSGI wants it: percent-decoded UTF-8 bytes, as latin-1 text."""
+    if path.isascii() and "%" not in path:
+        return path  # what decoding and encoding would give back
     return unquote_to_bytes(path).decode("latin-1")
 
 
