@@ -21,7 +21,8 @@ from urllib.parse import urlsplit
 # count right after "=", as in HTML: "alt=don't" is fine and "title='a > b'"
 # does not end the tag.
 _TAG_BODY = r"""((?:[^>=]+|=\s*"[^"]*"|=\s*'[^']*'|=)*+)>"""
-_TAG = re.compile(r"<(?:!--.*?(?:-->|\Z)|[a-zA-Z][^\s/>]*" + _TAG_BODY + ")", re.S)
+# A tag without attributes (most of them: <p>, <li>, <em>) is left out.
+_TAG = re.compile(r"<(?:!--.*?(?:-->|\Z)|[a-zA-Z][^\s/>]*(?=[\s/])" + _TAG_BODY + ")", re.S)
 _SPECIAL_TAG = re.compile(r"<(base|meta)(?=[\s/>])" + _TAG_BODY, re.I)
 _VALUE = r"""(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>][^\s>]*)))?"""
 _LINK_NAME = r"(?i:href|src|srcset|poster|style)(?=[\s=/>]|$)"
@@ -105,21 +106,15 @@ def html_links(html: str) -> list[str]:
     base_or_refresh = _START_OF_BASE.search(html, at) or _HTTP_EQUIV.search(html)
     if _START_OF_RAW_TEXT.search(html, at):
         html = _without_raw_text(html, html.lower(), links)
-    # All start tags' attributes at once.
-    attributes = " ".join(_TAG.findall(html))
-    for name, double, single, bare in _LINK_ATTRIBUTE.findall(attributes):
-        if not name:
-            continue
-        value = double or single or bare
-        if "&" in value:
-            value = unescape(value)
-        name = name.lower()
-        if name == "srcset":
-            links.extend(srcset_urls(value))
-        elif name == "style":
-            links.extend(css_links(value))
-        else:
-            links.append(value)
+    known = _LINKS_BY_ATTRIBUTES
+    if len(known) > 50_000:
+        known.clear()
+    for attributes in _TAG.findall(html):
+        found = known.get(attributes)
+        if found is None:
+            found = known[attributes] = _attribute_links(attributes)
+        if found:
+            links += found
     base = None
     if base_or_refresh:
         for name, body in _SPECIAL_TAG.findall(html):
@@ -137,6 +132,30 @@ def html_links(html: str) -> list[str]:
     if base is None:
         return links
     return [urljoin(base, link) for link in links]
+
+
+#: The links in a start tag's attributes, by the attributes' text: the pages of a
+#: site repeat most of their tags (navigation, stylesheets, tag lists).
+_LINKS_BY_ATTRIBUTES: dict[str, tuple[str, ...]] = {}
+
+
+def _attribute_links(attributes: str) -> tuple[str, ...]:
+    """The URLs in one start tag's attributes, in order."""
+    links: list[str] = []
+    for name, double, single, bare in _LINK_ATTRIBUTE.findall(attributes):
+        if not name:
+            continue
+        value = double or single or bare
+        if "&" in value:
+            value = unescape(value)
+        name = name.lower()
+        if name == "srcset":
+            links.extend(srcset_urls(value))
+        elif name == "style":
+            links.extend(css_links(value))
+        else:
+            links.append(value)
+    return tuple(links)
 
 
 def _without_raw_text(html: str, lowered: str, links: list[str]) -> str:

@@ -51,6 +51,19 @@ def test_markup_in_any_case_and_link_text_in_other_values() -> None:
     assert html_links(html) == ["/one/", "/b/", "/b/two.png", "/moved/"]
 
 
+def test_an_empty_unquoted_value_ends_with_its_tag() -> None:
+    # "href=" right before ">" is empty; the next tag's attributes are not its value.
+    assert html_links('<a href=>x</a><a class=y href="/b/">b</a>') == ["", "/b/"]
+
+
+def test_tags_seen_on_an_earlier_page_give_the_same_links() -> None:
+    page = '<link rel="stylesheet" href="/s.css"><a class="nav" href="a/">a</a>'
+    first = html_links(page)
+    first.append("/changed/")
+    assert html_links(page) == ["/s.css", "a/"]
+    assert html_links('<base href="/b/">' + page) == ["/b/", "/s.css", "/b/a/"]
+
+
 def test_base_href_resolves_relative_links() -> None:
     assert html_links('<base href="/docs/"><a href="guide/">g</a>') == ["/docs/", "/docs/guide/"]
 
