@@ -37,8 +37,6 @@ from ..graph.memory import LoadedApp
 from ..graph.memory import ignored_folders
 from ..graph.memory import spare_folder
 from ..graph.record import TEMPLATES
-from ..graph.record import BuildRecord
-from ..graph.record import Changes
 from ..graph.record import RecordReader
 from ..load import AppLoadError
 from ..output import OutputError
@@ -124,20 +122,12 @@ def serve_builds(conn: Connection, settings: BuildSettings) -> None:
         index = _read_ahead(settings, records, spare, index)
     if saved is None:
         return
-    # What changed since the last build is found by a child, on the core the app's
-    # creation leaves idle (7 ms for the blog of 1,000 posts).
-    record = records.read()
-    finding = ForkedCall(record.changes) if record is not None else None
     try:
         loaded = LoadedApp(settings, saved=saved, index=index)
     except AppLoadError as e:
         conn.send(BuildOutcome.failed(report_of(str(e), settings.project_root), ended=True))
         return
-    found = None
-    if record is not None and finding is not None:
-        with contextlib.suppress(Exception):  # else the build looks for them itself
-            found = (record, finding.result())
-    _build_and_answer(conn, loaded, records, spare, found)
+    _build_and_answer(conn, loaded, records, spare)
     # While nobody waits: what the creation read (the first build did not wait for
     # it), and what every later build reads again, each in a fork of this process (the
     # first build did it in its own). A failing analysis fails again in the build,
@@ -164,13 +154,9 @@ def _next_request(conn: Connection) -> list[str] | str | None:
 
 
 def _build_and_answer(
-    conn: Connection,
-    loaded: LoadedApp,
-    records: RecordReader,
-    spare: _SpareTree,
-    found: tuple[BuildRecord, Changes] | None = None,
+    conn: Connection, loaded: LoadedApp, records: RecordReader, spare: _SpareTree
 ) -> None:
-    memory = BuildMemory(loaded.settings, loaded=loaded, records=records, found=found)
+    memory = BuildMemory(loaded.settings, loaded=loaded, records=records)
     if memory.up_to_date():
         conn.send(BuildOutcome(up_to_date=True))
         return

@@ -123,9 +123,7 @@ class BuildMemory:
     """See the module docstring. ``reuse=False`` (``--force``) renders everything but
     still records, for the next build. ``loaded`` is the app when it was loaded before
     the build (the dev server's session, see :class:`LoadedApp`), and ``records`` what
-    reads the last record, when the caller keeps one between builds; ``found`` is a
-    record it read and the changes it found since (the dev server's standby looks for
-    them while the app loads), taken while that record is still the last one."""
+    reads the last record, when the caller keeps one between builds."""
 
     def __init__(
         self,
@@ -134,18 +132,12 @@ class BuildMemory:
         reuse: bool = True,
         loaded: LoadedApp | None = None,
         records: RecordReader | None = None,
-        found: tuple[BuildRecord, Changes] | None = None,
     ) -> None:
         self.settings = settings
         self.started_ns = time.time_ns()
         self.settings_digest = settings_digest(settings)
         self.record = (records or RecordReader(settings.output)).read() if reuse else None
-        if self.record is None:
-            self.changes = Changes()
-        elif found is not None and found[0] is self.record:
-            self.changes = found[1]
-        else:
-            self.changes = self.record.changes()
+        self.changes = self.record.changes() if self.record is not None else Changes()
         self.root = settings.project_root
         self.ignored = ignored_folders(settings)
         #: The paths the observer records for a page are relative to the real project

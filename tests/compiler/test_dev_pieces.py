@@ -21,10 +21,8 @@ from sitec.compiler.dev.livereload import ReloadChannel
 from sitec.compiler.dev.watch import OVERFLOW
 from sitec.compiler.dev.watch import ProjectWatcher
 from sitec.compiler.dev.watch import is_noise
-from sitec.compiler.forked import ForkedCall
 from sitec.compiler.graph.code import CodeIndex
 from sitec.compiler.graph.code import project_sources
-from sitec.compiler.graph.memory import BuildMemory
 from sitec.compiler.graph.memory import LoadedApp
 from sitec.compiler.graph.record import TEMPLATES
 from sitec.compiler.graph.record import RecordReader
@@ -306,33 +304,3 @@ def test_the_standby_parses_the_templates_the_last_build_loaded(
     loaded = LoadedApp(settings)
     analyse_app(loaded.app, settings.project_root)
     assert templates._AHEAD == {}  # every tree taken by the app's environment
-
-
-def test_changes_found_while_the_app_loaded_stand_for_their_record_only(
-    build_project: t.Callable[..., Path],
-) -> None:
-    """The standby looks for what changed since the last build in a child while the app
-    loads; the build takes those changes only while that record is still the last."""
-    project = build_project("incremental_site")
-    built = subprocess.run(
-        [sys.executable, "-c", "from sitec.compiler.cli import main; main()", "build"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert built.returncode == 0, built.stderr
-    settings = load_settings(project)
-    records = RecordReader(settings.output)
-    record = records.read()
-    assert record is not None
-    template = project / "site_app" / "templates" / "about.html"
-    template.write_text(template.read_text() + "<p>more</p>\n")
-    found = ForkedCall(record.changes).result()
-    assert list(found.paths) == [os.path.realpath(template)]
-
-    assert BuildMemory(settings, records=records, found=(record, found)).changes is found
-    other = RecordReader(settings.output).read()  # the same file, read into another object
-    assert other is not None and other is not record
-    own = BuildMemory(settings, records=records, found=(other, found)).changes
-    assert own is not found and list(own.paths) == list(found.paths)
