@@ -18,6 +18,8 @@ from __future__ import annotations
 import contextlib
 import gc
 import mimetypes
+import multiprocessing
+import os
 import signal
 import traceback
 import typing as t
@@ -31,6 +33,7 @@ from ..analyse import parse_ahead
 from ..analyse.templates import parse_templates_ahead
 from ..forked import ForkedCall
 from ..forked import ForkedCallDied
+from ..graph import stamps
 from ..graph.code import CodeIndex
 from ..graph.code import project_sources
 from ..graph.memory import BuildMemory
@@ -38,6 +41,8 @@ from ..graph.memory import LoadedApp
 from ..graph.memory import ignored_folders
 from ..graph.memory import spare_folder
 from ..graph.record import TEMPLATES
+from ..graph.record import BuildRecord
+from ..graph.record import Changes
 from ..graph.record import RecordReader
 from ..load import AppLoadError
 from ..output import OutputError
@@ -131,7 +136,7 @@ def serve_builds(conn: Connection, settings: BuildSettings) -> None:
     except AppLoadError as e:
         conn.send(BuildOutcome.failed(report_of(str(e), settings.project_root), ended=True))
         return
-    _build_and_answer(conn, loaded, records, spare)
+    _build_and_answer(conn, loaded, records, spare, saved)
     # While nobody waits: what the creation read (the first build did not wait for
     # it), and what every later build reads again, each in a fork of this process (the
     # first build did it in its own). A failing analysis fails again in the build,
@@ -145,7 +150,7 @@ def serve_builds(conn: Connection, settings: BuildSettings) -> None:
         if changed:
             conn.send(BuildOutcome(stale=changed, ended=True))
             return
-        _build_and_answer(conn, loaded, records, spare)
+        _build_and_answer(conn, loaded, records, spare, saved)
 
 
 def _next_request(conn: Connection) -> list[str] | str | None:
@@ -158,17 +163,72 @@ def _next_request(conn: Connection) -> list[str] | str | None:
 
 
 def _build_and_answer(
-    conn: Connection, loaded: LoadedApp, records: RecordReader, spare: _SpareTree
+    conn: Connection,
+    loaded: LoadedApp,
+    records: RecordReader,
+    spare: _SpareTree,
+    saved: t.Sequence[str],
 ) -> None:
-    memory = BuildMemory(loaded.settings, loaded=loaded, records=records)
-    if memory.up_to_date():
+    """Build in a fork, unless nothing changed since the last record; send the outcome.
+    When a file just ``saved`` changed, the rest of what changed is looked for while the
+    build analyses the app (:class:`_ChangesMeanwhile`)."""
+    record = records.read()
+    meanwhile = _ChangesMeanwhile() if _saved_changed(record, saved) else None
+    memory = BuildMemory(
+        loaded.settings,
+        loaded=loaded,
+        records=records,
+        changes=meanwhile.receive if meanwhile is not None else None,
+    )
+    if meanwhile is None and memory.up_to_date():
         conn.send(BuildOutcome(up_to_date=True))
         return
     memory.spare_listing = spare.listing
-    conn.send(_build_in_fork(loaded, memory))
+    conn.send(_build_in_fork(loaded, memory, meanwhile))
     # While nobody waits: the new record, and the tree the next build stages in.
     records.read()
     spare.list()
+
+
+def _saved_changed(record: BuildRecord | None, saved: t.Sequence[str]) -> bool:
+    """Whether one of the files just saved is an input of ``record`` that changed."""
+    if record is None:
+        return False
+    for path in map(os.path.realpath, saved):
+        old = record.stamps.get(path)
+        if old is not None and stamps.check(path, old) is not None:
+            return True
+    return False
+
+
+class _ChangesMeanwhile:
+    """What changed since the last record, looked for by the session once it has forked
+    the build, while the build analyses the app (7 ms for the blog's 1,000 posts and
+    1,117 pages): the build waits for them when it first needs them. A session that
+    fails or dies on the way leaves the build to look for itself."""
+
+    def __init__(self) -> None:
+        self._receive, self._send = multiprocessing.Pipe(duplex=False)
+
+    def find(self, record: BuildRecord | None) -> None:
+        """In the session: send the changes since ``record``."""
+        self._receive.close()
+        found = None
+        with contextlib.suppress(Exception):
+            found = record.changes() if record is not None else None
+        with contextlib.suppress(OSError):
+            self._send.send(found)
+        self._send.close()
+
+    def receive(self) -> Changes | None:
+        """In the build: the changes the session found, or ``None``."""
+        self._send.close()
+        try:
+            found: Changes | None = self._receive.recv()
+        except (EOFError, OSError):
+            found = None
+        self._receive.close()
+        return found
 
 
 class _SpareTree:
@@ -210,10 +270,15 @@ def _read_ahead(
     return index
 
 
-def _build_in_fork(loaded: LoadedApp, memory: BuildMemory) -> BuildOutcome:
+def _build_in_fork(
+    loaded: LoadedApp, memory: BuildMemory, meanwhile: _ChangesMeanwhile | None
+) -> BuildOutcome:
     """One build in a fork of the session: its caches and imports die with it."""
     try:
-        return ForkedCall(_build_once, loaded, memory, daemon=False).result()
+        with ForkedCall(_build_once, loaded, memory, daemon=False) as building:
+            if meanwhile is not None:
+                meanwhile.find(memory.record)
+            return building.result()
     except ForkedCallDied:
         return BuildOutcome.failed(
             ErrorReport("the build process died while building (a crash in the app?)")

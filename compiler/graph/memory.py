@@ -123,7 +123,9 @@ class BuildMemory:
     """See the module docstring. ``reuse=False`` (``--force``) renders everything but
     still records, for the next build. ``loaded`` is the app when it was loaded before
     the build (the dev server's session, see :class:`LoadedApp`), and ``records`` what
-    reads the last record, when the caller keeps one between builds."""
+    reads the last record, when the caller keeps one between builds. What changed since
+    that record is looked for when first needed (after the analysis), by ``changes``
+    when given (the dev server's session looks meanwhile); ``None`` from it, here."""
 
     def __init__(
         self,
@@ -132,12 +134,14 @@ class BuildMemory:
         reuse: bool = True,
         loaded: LoadedApp | None = None,
         records: RecordReader | None = None,
+        changes: t.Callable[[], Changes | None] | None = None,
     ) -> None:
         self.settings = settings
         self.started_ns = time.time_ns()
         self.settings_digest = settings_digest(settings)
         self.record = (records or RecordReader(settings.output)).read() if reuse else None
-        self.changes = self.record.changes() if self.record is not None else Changes()
+        self._changes = None if self.record is not None else Changes()
+        self._found_changes = changes
         self.root = settings.project_root
         self.ignored = ignored_folders(settings)
         #: The paths the observer records for a page are relative to the real project
@@ -164,6 +168,15 @@ class BuildMemory:
         self._bundle_problems: list[str] = []
         #: The spare tree's ``public/`` as listed ahead by the dev server's session.
         self.spare_listing: TreeListing | None = None
+
+    @property
+    def changes(self) -> Changes:
+        """What differs between the last record and the disk."""
+        if self._changes is None:
+            assert self.record is not None
+            found = self._found_changes() if self._found_changes is not None else None
+            self._changes = found if found is not None else self.record.changes()
+        return self._changes
 
     # -- before loading the app -------------------------------------------------------
 

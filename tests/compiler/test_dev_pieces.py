@@ -21,8 +21,10 @@ from sitec.compiler.dev.livereload import ReloadChannel
 from sitec.compiler.dev.watch import OVERFLOW
 from sitec.compiler.dev.watch import ProjectWatcher
 from sitec.compiler.dev.watch import is_noise
+from sitec.compiler.forked import ForkedCall
 from sitec.compiler.graph.code import CodeIndex
 from sitec.compiler.graph.code import project_sources
+from sitec.compiler.graph.memory import BuildMemory
 from sitec.compiler.graph.memory import LoadedApp
 from sitec.compiler.graph.record import TEMPLATES
 from sitec.compiler.graph.record import RecordReader
@@ -304,3 +306,41 @@ def test_the_standby_parses_the_templates_the_last_build_loaded(
     loaded = LoadedApp(settings)
     analyse_app(loaded.app, settings.project_root)
     assert templates._AHEAD == {}  # every tree taken by the app's environment
+
+
+def test_the_session_looks_for_changes_while_the_build_analyses(
+    build_project: t.Callable[..., Path],
+) -> None:
+    """Once a file just saved is known changed, the session forks the build at once and
+    looks for the rest of what changed meanwhile; the build takes them when it needs
+    them, or looks itself when the session found none."""
+    from sitec.compiler.dev.session import _ChangesMeanwhile
+    from sitec.compiler.dev.session import _saved_changed
+
+    project = build_project("incremental_site")
+    built = subprocess.run(
+        [sys.executable, "-c", "from sitec.compiler.cli import main; main()", "build"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert built.returncode == 0, built.stderr
+    settings = load_settings(project)
+    records = RecordReader(settings.output)
+    record = records.read()
+    template = project / "site_app" / "templates" / "about.html"
+    assert not _saved_changed(record, [str(template)])
+    template.write_text(template.read_text() + "<p>more</p>\n")
+    assert _saved_changed(record, [str(project / "notes.md"), str(template)])
+
+    for sent in (record, None):  # the changes found, or none: the build looks itself
+        meanwhile = _ChangesMeanwhile()
+        memory = BuildMemory(settings, records=records, changes=meanwhile.receive)
+        with ForkedCall(_changed_paths, memory) as building:
+            meanwhile.find(sent)
+            assert building.result() == [os.path.realpath(template)]
+
+
+def _changed_paths(memory: BuildMemory) -> list[str]:
+    return list(memory.changes.paths)
