@@ -9,7 +9,9 @@ waits for a change, then for the saves to settle (a short quiet period), and ret
 every path that changed meanwhile: rapid saves make one rebuild, and saves made while
 a rebuild runs make the next one. A save that is known to be complete (the file was
 closed after writing, or renamed into place, or deleted) settles sooner: only the
-events of the same save, a few milliseconds apart, are waited for.
+events of the same save and the saves right behind it (an editor's "save all" writes
+its files back to back) are waited for, 5 ms; a save that comes later makes the next
+rebuild.
 
 A change the watcher missed is not lost: a rebuild compares every recorded input
 with the disk, whatever the batch says. When the kernel's event queue overflows
@@ -85,7 +87,7 @@ class ProjectWatcher:
         ignored: t.Iterable[Path],
         *,
         quiet: float = 0.05,
-        complete: float = 0.01,
+        complete: float = 0.005,
     ) -> None:
         self.root = root.resolve()
         self.ignore(ignored)
