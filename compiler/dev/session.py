@@ -4,13 +4,13 @@
 need, as a *standby*: while it waits it reads the last build's record, lists the spare
 tree the next build stages in, parses the templates the last build used, indexes and
 parses the project's code, and imports the runtime the app will import as ``flask``;
-none of that imports anything of the user's.
-The first request loads the app (:class:`~sitec.compiler.graph.memory.LoadedApp`) and
-builds; for every rebuild the process forks a child that runs the incremental build and
-exits, so each build starts from the app as its creation left it, whatever the one
-before cached. When the app's code, ``pyproject.toml`` or a file read while it was
-created has changed, the session answers ``stale`` instead and ends: the dev server
-hands the build to its standby, in which no module of the old code exists.
+none of that imports anything of the user's. The first request loads the app
+(:class:`~sitec.compiler.graph.memory.LoadedApp`) and builds; for every rebuild the
+process forks a child that runs the incremental build and exits, so each build starts
+from the app as its creation left it, whatever the one before cached. When the app's
+code, ``pyproject.toml`` or a file read while it was created has changed, the session
+answers ``stale`` instead and ends: the dev server hands the build to its standby, in
+which no module of the old code exists.
 """
 
 from __future__ import annotations
