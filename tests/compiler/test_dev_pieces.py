@@ -286,14 +286,7 @@ def test_the_standby_parses_the_templates_the_last_build_loaded(
     from sitec.compiler.analyse import templates
 
     project = build_project("incremental_site")
-    built = subprocess.run(
-        [sys.executable, "-c", "from sitec.compiler.cli import main; main()", "build"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert built.returncode == 0, built.stderr
+    _sitec_build(project)
     settings = load_settings(project)
     record = RecordReader(settings.output).read()
     assert record is not None
@@ -318,14 +311,7 @@ def test_the_session_looks_for_changes_while_the_build_analyses(
     from sitec.compiler.dev.session import _saved_changed
 
     project = build_project("incremental_site")
-    built = subprocess.run(
-        [sys.executable, "-c", "from sitec.compiler.cli import main; main()", "build"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert built.returncode == 0, built.stderr
+    _sitec_build(project)
     settings = load_settings(project)
     records = RecordReader(settings.output)
     record = records.read()
@@ -344,3 +330,15 @@ def test_the_session_looks_for_changes_while_the_build_analyses(
 
 def _changed_paths(memory: BuildMemory) -> list[str]:
     return list(memory.changes.paths)
+
+
+def _sitec_build(project: Path) -> None:
+    """``sitec build`` in ``project``, in a process of its own, as a user runs it."""
+    built = subprocess.run(
+        [sys.executable, "-c", "from sitec.compiler.cli import main; main()", "build"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert built.returncode == 0, built.stderr
