@@ -782,13 +782,13 @@ class _Places:
         #: Functions of the machinery seen reading the request: their reads are
         #: never the page's, whoever called them (filled by :meth:`reader`).
         self.machinery_code: set[CodeType] = set()
-        here = os.path.dirname(os.path.abspath(__file__))
+        here = os.path.dirname(os.path.realpath(__file__))  # frames are compared resolved
         machinery = [here]
         for name in ("sitec.compiler", "werkzeug", "click", "blinker", "itsdangerous",
                      "markupsafe", "asgiref"):  # fmt: skip
             machinery.extend(_package_dirs(name))
         self._machinery = tuple(os.path.join(d, "") for d in machinery)
-        own = [os.path.realpath(here), *_package_dirs("sitec.compiler")]
+        own = [here, *_package_dirs("sitec.compiler")]
         self._own = tuple(os.path.join(d, "") for d in own)
         self._environ_kinds: dict[str, int] = {}
         paths = sysconfig.get_paths()

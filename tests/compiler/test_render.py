@@ -153,3 +153,49 @@ def test_g_values_set_from_request_state_are_request_state(app) -> None:
     plain = render_page(app, "/g-plain/", project_root=APP)
     messages = {r.message for r in plain.reads}
     assert "reads g.site_name, set from request state (reads session['visitor'])" in messages
+
+
+def test_sitec_imported_through_a_symlinked_folder_reads_nothing_of_its_own(
+    tmp_path: Path,
+) -> None:
+    """The observer tells the runtime's frames from the user's by their real folders, also
+    when sitec is imported through a symlink (a linked site-packages or checkout): its
+    own reads of the environ are never the page's."""
+    import os
+    import subprocess
+    import sys
+
+    import sitec.runtime
+
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / "sitec").symlink_to(Path(sitec.runtime.__file__).resolve().parents[1])
+    (tmp_path / "linked_site.py").write_text(
+        "from flask import Flask\n"
+        "app = Flask(__name__)\n"
+        "@app.route('/')\n"
+        "def index():\n"
+        "    return 'home'\n"
+    )
+    script = (
+        "import sitec.runtime\n"
+        "sitec.runtime.install_flask_alias()\n"
+        "from sitec.compiler.render import render_page\n"
+        "from linked_site import app\n"
+        f"page = render_page(app, '/', project_root={str(tmp_path)!r})\n"
+        "print(sitec.runtime.__file__)\n"
+        "print(page.status, [read.message for read in page.reads])\n"
+    )
+    environ = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{linked}"}
+    ran = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ran.returncode == 0, ran.stderr
+    imported_from, outcome = ran.stdout.splitlines()
+    assert imported_from.startswith(str(linked / "sitec"))  # really through the link
+    assert outcome == "200 []"
