@@ -107,12 +107,14 @@ def html_links(html: str) -> list[str]:
     if _START_OF_RAW_TEXT.search(html, at):
         html = _without_raw_text(html, html.lower(), links)
     known = _LINKS_BY_ATTRIBUTES
-    if len(known) > 50_000:
+    if len(known) > _MEMO_ENTRIES:
         known.clear()
     for attributes in _TAG.findall(html):
         found = known.get(attributes)
         if found is None:
-            found = known[attributes] = _attribute_links(attributes)
+            found = _attribute_links(attributes)
+            if len(attributes) <= _MEMO_LONGEST:
+                known[attributes] = found
         if found:
             links += found
     base = None
@@ -135,8 +137,12 @@ def html_links(html: str) -> list[str]:
 
 
 #: The links in a start tag's attributes, by the attributes' text: the pages of a
-#: site repeat most of their tags (navigation, stylesheets, tag lists).
+#: site repeat most of their tags (navigation, stylesheets, tag lists). Long texts
+#: (an inline ``data:`` image, a long ``style``) are rarely repeated and not kept: at
+#: most ``_MEMO_ENTRIES`` texts of ``_MEMO_LONGEST`` characters, a few megabytes.
 _LINKS_BY_ATTRIBUTES: dict[str, tuple[str, ...]] = {}
+_MEMO_ENTRIES = 20_000
+_MEMO_LONGEST = 256
 
 
 def _attribute_links(attributes: str) -> tuple[str, ...]:

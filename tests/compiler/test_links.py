@@ -130,3 +130,15 @@ def test_same_site_path_at_the_root(raw, page, expected) -> None:
 )
 def test_same_site_path_under_a_base_url(raw, page, expected) -> None:
     assert same_site_path(raw, page, "/docs/", hosts={"localhost", "example.org"}) == expected
+
+
+def test_a_long_attribute_text_is_read_each_time_but_not_kept() -> None:
+    """The memo of links by attribute text keeps only short texts: an inline image on
+    every page would otherwise stay in every render worker."""
+    from sitec.compiler import links
+
+    image = "data:image/png;base64," + "A" * 10_000
+    html = f'<img alt="x" src="{image}"><a href="/a/">a</a>'
+    assert html_links(html) == [image, "/a/"]
+    assert html_links(html) == [image, "/a/"]
+    assert all(len(text) <= links._MEMO_LONGEST for text in links._LINKS_BY_ATTRIBUTES)
