@@ -409,8 +409,9 @@ class _Observing:
 def _recording_request_class(base: type, machinery_code: t.Container[CodeType]) -> type:
     """A subclass of ``base`` that records reads of request state while observed.
 
-    A read from a function in ``machinery_code`` is the runtime's own, and is
-    let through without looking further up the stack.
+    A read from a function in ``machinery_code`` (the runtime's, werkzeug's, the
+    standard library's: code seen reading before) is never the page's, and is let
+    through without looking further up the stack.
     """
     from werkzeug.wrappers import Request as RequestBase
 

@@ -88,3 +88,17 @@ def test_undecodable_host_is_a_bad_host_every_time(tmp_path):
             app.url_map.bind_to_environ(
                 environ_for(), server_name=app.config["SERVER_NAME"], subdomain=""
             )
+
+
+def test_an_environ_that_is_a_mapping_but_not_a_dict_is_served() -> None:
+    """WSGI asks for a dict, Flask serves any mapping: the runtime reads a dict with
+    dict's own methods and another mapping with its own."""
+    from collections import UserDict
+
+    app = Flask(__name__)
+    app.add_url_rule("/<name>", "hello", lambda name: f"hello {name}")
+    app.config["SECRET_KEY"] = "k"
+    environ = UserDict(environ_for(PATH_INFO="/you", HTTP_COOKIE="session=x"))
+    status: list[str] = []
+    body = b"".join(app(environ, lambda code, headers, exc_info=None: status.append(code)))
+    assert (status, body) == (["200 OK"], b"hello you")
