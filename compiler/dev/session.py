@@ -171,20 +171,20 @@ def _build_and_answer(
 ) -> None:
     """Build in a fork, unless nothing changed since the last record; send the outcome.
     When a file just ``saved`` changed, the rest of what changed is looked for while the
-    build analyses the app (:class:`_ChangesMeanwhile`)."""
+    build analyses the app (:class:`_ChangesFromSession`)."""
     record = records.read()
-    meanwhile = _ChangesMeanwhile() if _saved_changed(record, saved) else None
+    from_session = _ChangesFromSession() if _saved_changed(record, saved) else None
     memory = BuildMemory(
         loaded.settings,
         loaded=loaded,
         records=records,
-        changes=meanwhile.receive if meanwhile is not None else None,
+        changes=from_session.receive if from_session is not None else None,
     )
-    if meanwhile is None and memory.up_to_date():
+    if from_session is None and memory.up_to_date():
         conn.send(BuildOutcome(up_to_date=True))
         return
     memory.spare_listing = spare.listing
-    conn.send(_build_in_fork(loaded, memory, meanwhile))
+    conn.send(_build_in_fork(loaded, memory, from_session))
     # While nobody waits: the new record, and the tree the next build stages in.
     records.read()
     spare.list()
@@ -201,11 +201,12 @@ def _saved_changed(record: BuildRecord | None, saved: t.Sequence[str]) -> bool:
     return False
 
 
-class _ChangesMeanwhile:
+class _ChangesFromSession:
     """What changed since the last record, looked for by the session once it has forked
     the build, while the build analyses the app (7 ms for the blog's 1,000 posts and
     1,117 pages): the build waits for them when it first needs them. A session that
-    fails or dies on the way leaves the build to look for itself."""
+    fails or dies on the way leaves the build to look for itself; a build that ends
+    without them closes its end, so the session does not wait to send them."""
 
     def __init__(self) -> None:
         self._receive, self._send = multiprocessing.Pipe(duplex=False)
@@ -229,6 +230,11 @@ class _ChangesMeanwhile:
             found = None
         self._receive.close()
         return found
+
+    def close(self) -> None:
+        """In the build, once it is over."""
+        self._send.close()
+        self._receive.close()
 
 
 class _SpareTree:
@@ -259,7 +265,8 @@ def _read_ahead(
     try:
         record = records.read()
         if record is not None:
-            parse_templates_ahead(record.groups.get(TEMPLATES, ()))
+            with contextlib.suppress(Exception):  # the analysis parses them then
+                parse_templates_ahead(record.groups.get(TEMPLATES, ()))
         root = settings.project_root
         sources = project_sources(root, ignored_folders(settings))
         if index is None or index.sources != sources or not index.unchanged():
@@ -271,13 +278,13 @@ def _read_ahead(
 
 
 def _build_in_fork(
-    loaded: LoadedApp, memory: BuildMemory, meanwhile: _ChangesMeanwhile | None
+    loaded: LoadedApp, memory: BuildMemory, from_session: _ChangesFromSession | None
 ) -> BuildOutcome:
     """One build in a fork of the session: its caches and imports die with it."""
     try:
-        with ForkedCall(_build_once, loaded, memory, daemon=False) as building:
-            if meanwhile is not None:
-                meanwhile.find(memory.record)
+        with ForkedCall(_build_once, loaded, memory, from_session, daemon=False) as building:
+            if from_session is not None:
+                from_session.find(memory.record)
             return building.result()
     except ForkedCallDied:
         return BuildOutcome.failed(
@@ -285,7 +292,9 @@ def _build_in_fork(
         )
 
 
-def _build_once(loaded: LoadedApp, memory: BuildMemory) -> BuildOutcome:
+def _build_once(
+    loaded: LoadedApp, memory: BuildMemory, from_session: _ChangesFromSession | None
+) -> BuildOutcome:
     from ..build import build
 
     settings = loaded.settings
@@ -299,6 +308,9 @@ def _build_once(loaded: LoadedApp, memory: BuildMemory) -> BuildOutcome:
     except Exception as e:
         text = "".join(traceback.format_exception(e))
         return BuildOutcome.failed(ErrorReport(f"sitec failed while building:\n{text}"))
+    finally:
+        if from_session is not None:
+            from_session.close()
     root = settings.project_root
     return BuildOutcome(
         rendered=result.rendered,

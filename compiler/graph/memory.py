@@ -124,8 +124,9 @@ class BuildMemory:
     still records, for the next build. ``loaded`` is the app when it was loaded before
     the build (the dev server's session, see :class:`LoadedApp`), and ``records`` what
     reads the last record, when the caller keeps one between builds. What changed since
-    that record is looked for when first needed (after the analysis), by ``changes``
-    when given (the dev server's session looks meanwhile); ``None`` from it, here."""
+    that record is looked for now, or, with ``changes``, asked of it when first needed
+    (the dev server's session looks for the changes while the build analyses the app);
+    when it answers ``None``, the build looks itself then."""
 
     def __init__(
         self,
@@ -140,8 +141,12 @@ class BuildMemory:
         self.started_ns = time.time_ns()
         self.settings_digest = settings_digest(settings)
         self.record = (records or RecordReader(settings.output)).read() if reuse else None
-        self._changes = None if self.record is not None else Changes()
         self._found_changes = changes
+        self._changes: Changes | None = None
+        if self.record is None:
+            self._changes = Changes()
+        elif changes is None:
+            self._changes = self.record.changes()  # before the app is loaded, if it is not yet
         self.root = settings.project_root
         self.ignored = ignored_folders(settings)
         #: The paths the observer records for a page are relative to the real project
@@ -466,11 +471,13 @@ class BuildMemory:
         return None
 
     def _stamp(self, path: str) -> Stamp:
-        """The path's stamp as the build saw it: taken before the build for a known
-        input, after it (and marked if it changed meanwhile) for a new one."""
+        """The path's stamp as the build saw it. For a known input: the record's, or the
+        one taken when it was found changed (for an input of an app loaded before, marked
+        when the app may have read it before that change). For a new one: taken now, and
+        marked if it changed meanwhile."""
         changed = self.changes.paths.get(path)
         if changed is not None:
-            return changed
+            return self.loaded.as_read(path, changed) if self.loaded is not None else changed
         if self.record is not None:
             old = self.record.stamps.get(path)
             if old is not None:
@@ -582,28 +589,41 @@ class LoadedApp:
         with self.creation.recording():
             self.app = load_app(settings)
         self._stamps: dict[str, Stamp] | None = None
+        self._inputs: dict[str, None] | None = None
         self._code_index = index if index is not None and index.unchanged() else None
 
     def stamp(self) -> dict[str, Stamp]:
         """What the app's creation read, stamped once."""
-        if self._stamps is not None:
-            return self._stamps
-        settings = self.settings
-        paths = [
-            *(
-                os.path.realpath(path)
-                for path in project_sources(settings.project_root, ignored_folders(settings))
-            ),
-            *self.creation.files,
-            *self.creation.folders,
-            *self.creation.code,
-            *settings_files(settings),
-        ]
-        self._stamps = {
-            path: _after_load(path, self._before.get(path), self._started_ns)
-            for path in dict.fromkeys(paths)
-        }
+        if self._stamps is None:
+            self._stamps = {
+                path: _as_read(stamps.take(path), self._before.get(path), self._started_ns)
+                for path in self._creation_inputs()
+            }
         return self._stamps
+
+    def as_read(self, path: str, stamp: Stamp) -> Stamp:
+        """A stamp of ``path`` taken after the load began, as a record keeps it: for an
+        input of the app's creation, marked when it may have changed after the app read
+        it (as :meth:`stamp` does)."""
+        if path not in self._creation_inputs():
+            return stamp
+        return _as_read(stamp, self._before.get(path), self._started_ns)
+
+    def _creation_inputs(self) -> dict[str, None]:
+        """The project's code, what the creation read, and the settings files."""
+        if self._inputs is None:
+            settings = self.settings
+            sources = project_sources(settings.project_root, ignored_folders(settings))
+            self._inputs = dict.fromkeys(
+                [
+                    *(os.path.realpath(path) for path in sources),
+                    *self.creation.files,
+                    *self.creation.folders,
+                    *self.creation.code,
+                    *settings_files(settings),
+                ]
+            )
+        return self._inputs
 
     def changed(self, saved: t.Iterable[str] = ()) -> list[str]:
         """The inputs of the app's creation that changed since it was loaded. Files
@@ -627,11 +647,10 @@ class LoadedApp:
         return index
 
 
-def _after_load(path: str, before: Stamp | None, started_ns: int) -> Stamp:
-    """The stamp of an input of the app's creation, taken after it: marked dirty when
-    it may have changed while the app read it, unless stamped before the load began and
-    the same now (then what was read is what it holds)."""
-    stamp = stamps.take(path)
+def _as_read(stamp: Stamp, before: Stamp | None, started_ns: int) -> Stamp:
+    """``stamp`` of an input of the app's creation, taken after the load began: marked
+    dirty when it may have changed while the app read it, unless the stamp taken before
+    the load began (``before``) is the same (then what was read is what it holds)."""
     if before is not None and stamps.same_content(before, stamp):
         return stamp
     return stamps.during_build(stamp, started_ns)

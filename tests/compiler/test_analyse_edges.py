@@ -236,3 +236,5 @@ def test_a_template_parsed_ahead_is_taken_once_by_an_environment_that_parses_ali
         assert source in templates._AHEAD  # left for an environment that parses alike
     assert next(parsed_template(other_syntax, source).find_all(nodes.If)).test.name == "shown"
     assert next(parsed_template(Preprocessing(), source).find_all(nodes.Name)).name == "heading"
+    parse_templates_ahead([])  # none left for later tests
+    assert templates._AHEAD == {}

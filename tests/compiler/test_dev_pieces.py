@@ -3,6 +3,7 @@ error reports, the watcher on a real folder, and the app a session keeps."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import subprocess
@@ -22,12 +23,14 @@ from sitec.compiler.dev.watch import OVERFLOW
 from sitec.compiler.dev.watch import ProjectWatcher
 from sitec.compiler.dev.watch import is_noise
 from sitec.compiler.forked import ForkedCall
+from sitec.compiler.graph import stamps
 from sitec.compiler.graph.code import CodeIndex
 from sitec.compiler.graph.code import project_sources
 from sitec.compiler.graph.memory import BuildMemory
 from sitec.compiler.graph.memory import LoadedApp
 from sitec.compiler.graph.record import TEMPLATES
 from sitec.compiler.graph.record import RecordReader
+from sitec.compiler.graph.stamps import Stamp
 from sitec.compiler.project import load_settings
 
 
@@ -222,6 +225,37 @@ def test_an_app_loaded_just_after_a_save_it_knows_of_is_not_stale(
     assert LoadedApp(settings, saved=saved).changed() == saved
 
 
+def test_a_stamp_taken_after_the_load_is_kept_only_for_what_the_app_read(
+    tmp_path: Path, build_project: t.Callable[..., Path]
+) -> None:
+    """A build of a loaded app may stamp an input of the app's creation after the load
+    (what changed is looked for meanwhile): such a stamp is marked when the file may
+    have changed after the app read it, as the app's own stamps are; a file saved just
+    before the load and the same after it, or a path the creation did not read, keeps
+    its stamp."""
+    (tmp_path / "pyproject.toml").write_text('[tool.sitec]\napp = "reading:create_app()"\n')
+    (tmp_path / "reading.py").write_text(
+        "from pathlib import Path\n"
+        "from flask import Flask\n"
+        "def create_app():\n"
+        "    app = Flask(__name__)\n"
+        "    here = Path(__file__).parent\n"
+        "    app.config['POSTS'] = [(here / n).read_text() for n in ('a.txt', 'b.txt')]\n"
+        "    (here / 'b.txt').write_text('saved after it was read')\n"
+        "    return app\n"
+    )
+    a, b, other = tmp_path / "a.txt", tmp_path / "b.txt", tmp_path / "notes.md"
+    for path in (a, b, other):
+        path.write_text("first")
+    loaded = LoadedApp(load_settings(tmp_path), saved=[os.path.realpath(a)])
+    for path, read_as_it_is in ((a, True), (b, False), (other, True)):
+        taken = stamps.take(path)
+        assert loaded.as_read(os.path.realpath(path), taken) == (
+            taken if read_as_it_is else stamps.during_build(taken, loaded._started_ns)
+        )
+    assert stamps.check(os.path.realpath(b), loaded.as_read(os.path.realpath(b), stamps.take(b)))
+
+
 def test_a_code_index_made_before_the_load_stands_while_its_sources_are_unchanged(
     tmp_path: Path, build_project: t.Callable[..., Path]
 ) -> None:
@@ -305,9 +339,9 @@ def test_the_session_looks_for_changes_while_the_build_analyses(
     build_project: t.Callable[..., Path],
 ) -> None:
     """Once a file just saved is known changed, the session forks the build at once and
-    looks for the rest of what changed meanwhile; the build takes them when it needs
-    them, or looks itself when the session found none."""
-    from sitec.compiler.dev.session import _ChangesMeanwhile
+    looks for the rest of what changed meanwhile; the build takes what the session
+    sends, or looks itself when the session found nothing or is gone."""
+    from sitec.compiler.dev.session import _ChangesFromSession
     from sitec.compiler.dev.session import _saved_changed
 
     project = build_project("incremental_site")
@@ -315,21 +349,34 @@ def test_the_session_looks_for_changes_while_the_build_analyses(
     settings = load_settings(project)
     records = RecordReader(settings.output)
     record = records.read()
+    assert record is not None
     template = project / "site_app" / "templates" / "about.html"
     assert not _saved_changed(record, [str(template)])
     template.write_text(template.read_text() + "<p>more</p>\n")
     assert _saved_changed(record, [str(project / "notes.md"), str(template)])
+    changed = [os.path.realpath(template)]
 
-    for sent in (record, None):  # the changes found, or none: the build looks itself
-        meanwhile = _ChangesMeanwhile()
-        memory = BuildMemory(settings, records=records, changes=meanwhile.receive)
+    # Only the session's copy of the record says settings.toml changed: the build sees
+    # it only through the session.
+    settings_file = os.path.realpath(project / "settings.toml")
+    sessions_stamps = {**record.stamps, settings_file: Stamp("f", 1, 1, "not it")}
+    sessions_record = dataclasses.replace(record, stamps=sessions_stamps)
+    for sent, expected in ((sessions_record, sorted([*changed, settings_file])), (None, changed)):
+        from_session = _ChangesFromSession()
+        memory = BuildMemory(settings, records=records, changes=from_session.receive)
         with ForkedCall(_changed_paths, memory) as building:
-            meanwhile.find(sent)
-            assert building.result() == [os.path.realpath(template)]
+            from_session.find(sent)
+            assert building.result() == expected
+
+    from_session = _ChangesFromSession()
+    memory = BuildMemory(settings, records=records, changes=from_session.receive)
+    with ForkedCall(_changed_paths, memory) as building:
+        from_session.close()  # what the session's end does when it dies
+        assert building.result() == changed
 
 
 def _changed_paths(memory: BuildMemory) -> list[str]:
-    return list(memory.changes.paths)
+    return sorted(memory.changes.paths)
 
 
 def _sitec_build(project: Path) -> None:

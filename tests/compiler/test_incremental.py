@@ -222,3 +222,42 @@ def test_force_renders_everything(project: Path) -> None:
     stdout = sitec_build(project, "--force")
     assert "rendered every page: --force" in stdout
     assert "nothing changed" in sitec_build(project)
+
+
+def test_a_file_saved_again_while_the_app_is_created_is_built_again(tmp_path: Path) -> None:
+    """A file the app reads while it is created, saved again while the build loads the
+    app (the factory does it here, in place of the user), is changed for the next
+    build: the build compared its inputs with the record before it loaded the app. Also
+    when the settings changed, which skips the check for an output already up to date."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "racy"\nversion = "0"\n'
+        '[tool.sitec]\napp = "racy:app"\noutput = "_site"\njobs = 1\n'
+    )
+    (tmp_path / "racy.py").write_text(
+        "from pathlib import Path\n"
+        "from flask import Flask\n"
+        "here = Path(__file__).parent\n"
+        "app = Flask(__name__)\n"
+        "DATA = (here / 'data.txt').read_text()\n"
+        "again = here / 'save-again'\n"
+        "if again.exists():\n"
+        "    again.unlink()\n"
+        "    (here / 'data.txt').write_text('v3')\n"
+        "@app.route('/')\n"
+        "def index():\n"
+        "    return DATA\n"
+    )
+    data = tmp_path / "data.txt"
+    page = tmp_path / "_site" / "public" / "index.html"
+    data.write_text("v1")
+    sitec_build(tmp_path)
+    assert page.read_text() == "v1"
+
+    data.write_text("v2")
+    (tmp_path / "save-again").touch()
+    sitec_build(tmp_path, "--base-url", "http://example.org/")
+    assert (page.read_text(), data.read_text()) == ("v2", "v3")
+
+    stdout = sitec_build(tmp_path, "--base-url", "http://example.org/")
+    assert "data.txt changed" in stdout
+    assert page.read_text() == "v3"
