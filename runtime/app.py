@@ -137,13 +137,13 @@ def _host_within(request: Request, server_name: str) -> bool:
 
 _server_name_warnings: dict[t.Any, t.Any] = {}
 
-
-def _environ_class(environ: t.Mapping[str, t.Any]) -> type:
-    """The class whose methods the runtime reads ``environ`` with: dict's own for a dict
-    (a subclass recording who reads it, as the compiler's observer passes in, has
-    nothing to learn from the runtime's own reads, and a plain dict answers as fast),
-    the environ's own for another mapping (WSGI asks for a dict; Flask takes any)."""
-    return dict if isinstance(environ, dict) else type(environ)
+# The runtime reads the WSGI environ (a dict; a request context copies another mapping
+# into one) with dict's own methods: a subclass recording who reads it, as the
+# compiler's observer passes in, has nothing to learn from the runtime's own reads,
+# and a plain dict answers them as fast either way.
+_environ_get = dict.get
+_environ_has = dict.__contains__
+_environ_item = dict.__getitem__
 
 
 def _bind_to_environ(
@@ -156,9 +156,8 @@ def _bind_to_environ(
     the subdomain and parses the ``Connection`` header); with them settled the
     adapter is built from the same environ values, at a fraction of the cost.
     """
-    reads = _environ_class(environ)
-    get = reads.get
-    scheme = reads.__getitem__(environ, "wsgi.url_scheme")
+    get = _environ_get
+    scheme = _environ_item(environ, "wsgi.url_scheme")
     if server_name is None:
         server_name = _request_server_name(
             scheme,
@@ -175,7 +174,7 @@ def _bind_to_environ(
         subdomain,
         scheme,
         _wsgi_str(get(environ, "PATH_INFO"), "/"),
-        reads.__getitem__(environ, "REQUEST_METHOD"),
+        _environ_item(environ, "REQUEST_METHOD"),
         _wsgi_str(get(environ, "QUERY_STRING"), None),
     )
 
@@ -992,7 +991,7 @@ class Flask(Scaffold):
             environ = request.environ
             if (
                 subdomain is None
-                or _environ_class(environ).__contains__(environ, "HTTP_UPGRADE")
+                or _environ_has(environ, "HTTP_UPGRADE")
                 or type(self.url_map).bind_to_environ is not Map.bind_to_environ
             ):
                 return self.url_map.bind_to_environ(
@@ -1171,7 +1170,7 @@ class Flask(Scaffold):
 
     def _session_cookie_sent(self, request: Request) -> bool:
         return (
-            _environ_class(request.environ).__contains__(request.environ, "HTTP_COOKIE")
+            _environ_has(request.environ, "HTTP_COOKIE")
             and self.session_interface.get_cookie_name(self) in request.cookies
         )
 
@@ -1236,7 +1235,7 @@ class Flask(Scaffold):
             return response(environ, start_response)
         finally:
             # The test client keeps the contexts of the last request alive.
-            preserve = _environ_class(environ).get(environ, "werkzeug.debug.preserve_context")
+            preserve = _environ_get(ctx.request.environ, "werkzeug.debug.preserve_context")
             if preserve is not None:
                 preserve(_cv_app.get())
                 preserve(_cv_request.get())

@@ -184,6 +184,8 @@ class RequestContext:
     ) -> None:
         self.app = app
         if request is None:
+            if not isinstance(environ, dict):  # WSGI asks for a dict; Flask serves any mapping
+                environ = dict(environ)
             request = app.request_class(environ)
             request.json_module = app.json
         self.request: Request = request
