@@ -349,9 +349,10 @@ def parsed_template(env: Environment, source: str, name: str | None = None) -> n
 
 
 def _parses_like_jinja(env: Environment) -> bool:
-    cls = type(env)
+    """No extension, and Jinja's own parsing methods (neither overridden by a subclass
+    nor replaced on the instance)."""
     return not env.extensions and all(
-        getattr(cls, method) is getattr(Environment, method)
+        getattr(getattr(env, method), "__func__", None) is getattr(Environment, method)
         for method in ("parse", "_parse", "_tokenize", "preprocess")
     )
 

@@ -230,7 +230,9 @@ def test_a_template_parsed_ahead_is_taken_once_by_an_environment_that_parses_ali
 
     other_syntax = Environment(block_start_string="<%", block_end_string="%>")
     extended = Environment(extensions=["jinja2.ext.loopcontrols"])
-    for env in (other_syntax, extended, Preprocessing()):
+    patched = Environment()
+    patched.preprocess = Preprocessing().preprocess  # type: ignore[method-assign]
+    for env in (other_syntax, extended, Preprocessing(), patched):
         parse_templates_ahead([str(page)])
         assert parsed_template(env, source) == env.parse(source)
         assert source in templates._AHEAD  # left for an environment that parses alike
