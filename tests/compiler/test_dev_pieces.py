@@ -233,17 +233,7 @@ def test_a_stamp_taken_after_the_load_is_kept_only_for_what_the_app_read(
     have changed after the app read it, as the app's own stamps are; a file saved just
     before the load and the same after it, or a path the creation did not read, keeps
     its stamp."""
-    (tmp_path / "pyproject.toml").write_text('[tool.sitec]\napp = "reading:create_app()"\n')
-    (tmp_path / "reading.py").write_text(
-        "from pathlib import Path\n"
-        "from flask import Flask\n"
-        "def create_app():\n"
-        "    app = Flask(__name__)\n"
-        "    here = Path(__file__).parent\n"
-        "    app.config['POSTS'] = [(here / n).read_text() for n in ('a.txt', 'b.txt')]\n"
-        "    (here / 'b.txt').write_text('saved after it was read')\n"
-        "    return app\n"
-    )
+    _reading_project(tmp_path, then="(here / 'b.txt').write_text('saved after it was read')")
     a, b, other = tmp_path / "a.txt", tmp_path / "b.txt", tmp_path / "notes.md"
     for path in (a, b, other):
         path.write_text("first")
@@ -284,16 +274,7 @@ def test_a_code_index_made_before_the_load_stands_while_its_sources_are_unchange
 def test_a_stale_check_looks_at_the_files_just_saved_first(
     tmp_path: Path, build_project: t.Callable[..., Path]
 ) -> None:
-    (tmp_path / "pyproject.toml").write_text('[tool.sitec]\napp = "reading:create_app()"\n')
-    (tmp_path / "reading.py").write_text(
-        "from pathlib import Path\n"
-        "from flask import Flask\n"
-        "def create_app():\n"
-        "    app = Flask(__name__)\n"
-        "    here = Path(__file__).parent\n"
-        "    app.config['POSTS'] = [(here / name).read_text() for name in ('a.txt', 'b.txt')]\n"
-        "    return app\n"
-    )
+    _reading_project(tmp_path)
     a, b = tmp_path / "a.txt", tmp_path / "b.txt"
     a.write_text("a")
     b.write_text("b")
@@ -389,3 +370,18 @@ def _sitec_build(project: Path) -> None:
         timeout=120,
     )
     assert built.returncode == 0, built.stderr
+
+
+def _reading_project(root: Path, then: str = "") -> None:
+    """A project whose app factory reads ``a.txt`` and ``b.txt``, then runs ``then``."""
+    (root / "pyproject.toml").write_text('[tool.sitec]\napp = "reading:create_app()"\n')
+    (root / "reading.py").write_text(
+        "from pathlib import Path\n"
+        "from flask import Flask\n"
+        "def create_app():\n"
+        "    app = Flask(__name__)\n"
+        "    here = Path(__file__).parent\n"
+        "    app.config['POSTS'] = [(here / name).read_text() for name in ('a.txt', 'b.txt')]\n"
+        f"    {then}\n"
+        "    return app\n"
+    )
