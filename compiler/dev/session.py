@@ -19,7 +19,6 @@ import contextlib
 import gc
 import mimetypes
 import multiprocessing
-import os
 import signal
 import traceback
 import typing as t
@@ -192,13 +191,7 @@ def _build_and_answer(
 
 def _saved_changed(record: BuildRecord | None, saved: t.Sequence[str]) -> bool:
     """Whether one of the files just saved is an input of ``record`` that changed."""
-    if record is None:
-        return False
-    for path in map(os.path.realpath, saved):
-        old = record.stamps.get(path)
-        if old is not None and stamps.check(path, old) is not None:
-            return True
-    return False
+    return record is not None and bool(stamps.changed_among(record.stamps, saved))
 
 
 class _ChangesFromSession:

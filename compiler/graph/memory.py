@@ -545,11 +545,7 @@ def _url_map_text(url_map: Map | None) -> str:
 
 
 def _output_stamp(path: str | Path) -> tuple[int, int]:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return (-1, -1)
-    return (info.st_size, info.st_mtime_ns)
+    return stamps.size_and_mtime(path) or (-1, -1)
 
 
 class LoadedApp:
@@ -629,11 +625,7 @@ class LoadedApp:
         """The inputs of the app's creation that changed since it was loaded. Files
         just ``saved`` are looked at first: when one of them changed, that is enough."""
         stamped = self.stamp()
-        just_saved = [
-            path
-            for path in map(os.path.realpath, saved)
-            if path in stamped and stamps.check(path, stamped[path])
-        ]
+        just_saved = stamps.changed_among(stamped, saved)
         return just_saved or [path for path, stamp in stamped.items() if stamps.check(path, stamp)]
 
     def code_index(self) -> CodeIndex:

@@ -123,6 +123,15 @@ def check(path: str | os.PathLike[str], old: Stamp) -> Stamp | None:
     return new
 
 
+def changed_among(stamped: t.Mapping[str, Stamp], paths: t.Iterable[str]) -> list[str]:
+    """The real paths of ``paths`` that ``stamped`` holds and that changed since."""
+    return [
+        path
+        for path in map(os.path.realpath, paths)
+        if path in stamped and check(path, stamped[path]) is not None
+    ]
+
+
 def same_content(old: Stamp, new: Stamp) -> bool:
     """Whether two stamps of a path, taken one after the other, saw the same file: the
     same kind, size, modification time and content (a write in between changes the
