@@ -348,6 +348,11 @@ class RecordReader:
         self._key: tuple[int, int, int] | None = None
         self._record: BuildRecord | None = None
 
+    @property
+    def last(self) -> BuildRecord | None:
+        """The record :meth:`read` found last, not checked again."""
+        return self._record
+
     def read(self) -> BuildRecord | None:
         try:
             info = os.stat(cache_folder(self.output) / RECORD_NAME)
