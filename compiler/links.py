@@ -56,11 +56,11 @@ _PLAIN_PATH = re.compile(
 # Whether a page has script or style elements, a base, a meta refresh: searches
 # for the ASCII letters in any case cost less than lowering the page (and
 # lowering turns no other character into one of these letters).
-_START_OF_SPECIAL = re.compile(
-    r"<(?:[sS](?:[cC][rR][iI][pP][tT]|[tT][yY][lL][eE])|[bB][aA][sS][eE])"
-)
-_START_OF_RAW_TEXT = re.compile(r"<[sS](?:[cC][rR][iI][pP][tT]|[tT][yY][lL][eE])")
-_START_OF_BASE = re.compile(r"<[bB][aA][sS][eE]")
+_SCRIPT_OR_STYLE = r"[sS](?:[cC][rR][iI][pP][tT]|[tT][yY][lL][eE])"
+_BASE = r"[bB][aA][sS][eE]"
+_START_OF_SPECIAL = re.compile(rf"<(?:{_SCRIPT_OR_STYLE}|{_BASE})")
+_START_OF_RAW_TEXT = re.compile(rf"<{_SCRIPT_OR_STYLE}")
+_START_OF_BASE = re.compile(rf"<{_BASE}")
 # From the "-": a search for a fixed first character is the quick one.
 _HTTP_EQUIV = re.compile(r"-(?<=[hH][tT][tT][pP]-)[eE][qQ][uU][iI][vV]")
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
